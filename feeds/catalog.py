@@ -1,0 +1,241 @@
+"""The in-memory index: which articles are in which feed, in which order, at a given moment.
+
+A ``Catalog`` is an immutable snapshot of one version of the data. What is live
+depends on the clock (scheduled articles appear when their time comes), so feeds are
+asked of a ``View``: the catalog at one moment. Views are cached by how many
+articles are live, the only thing the clock changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Literal
+
+from feeds.model import Article, Author, Problem, Section, Site
+from feeds.text import slugify
+
+Kind = Literal["site", "section", "author", "tag"]
+KINDS: tuple[Kind, ...] = ("site", "section", "author", "tag")
+# The path segment each kind of feed lives under (the site-wide feed has none).
+KIND_PATHS: dict[Kind, str] = {"site": "", "section": "sections", "author": "authors", "tag": "tags"}
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Feed:
+    """One feed's description and entries, everything a renderer needs."""
+
+    site: Site
+    kind: Kind
+    slug: str
+    title: str
+    description: str
+    home_url: str  # the HTML page the feed is about
+    entries: tuple[Article, ...]
+    updated: datetime  # newest published/updated time among the entries
+    sections: Mapping[str, Section]
+    authors: Mapping[str, Author]
+    tag_names: Mapping[str, str]  # tag slug -> display name
+    next_change: datetime | None = None  # when a scheduled article joins this feed
+
+    @property
+    def path(self) -> str:
+        """Return the URL path of the feed without its extension, e.g. /sections/war/feed."""
+        prefix = KIND_PATHS[self.kind]
+        return f"/{prefix}/{self.slug}/feed" if prefix else "/feed"
+
+    def url(self, extension: str) -> str:
+        """Return the feed's absolute URL in one format (rss, atom, json)."""
+        return f"{self.site.url}{self.path}.{extension}"
+
+    def max_age(self, now: datetime) -> int:
+        """Return the cache lifetime: the site's, cut short by the next scheduled article."""
+        if self.next_change is None:
+            return self.site.max_age
+        remaining = (self.next_change - now).total_seconds()
+        return max(0, min(self.site.max_age, math.floor(remaining)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Catalog:
+    """One version of the publication: every article, good or not yet live, and its problems."""
+
+    site: Site
+    sections: Mapping[str, Section]
+    authors: Mapping[str, Author]
+    articles: tuple[Article, ...]  # newest first, ties broken by id; drafts included
+    problems: tuple[Problem, ...] = ()
+    version: str = ""
+    _views: dict[int, View] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def build(
+        cls,
+        site: Site,
+        sections: Iterable[Section],
+        authors: Iterable[Author],
+        articles: Iterable[Article],
+        problems: Iterable[Problem] = (),
+        version: str = "",
+    ) -> Catalog:
+        """Index records into a catalog."""
+        return cls(
+            site=site,
+            sections={s.slug: s for s in sections},
+            authors={a.slug: a for a in authors},
+            articles=tuple(sorted(articles, key=lambda a: (-a.published.timestamp(), a.id))),
+            problems=tuple(sorted(problems)),
+            version=version,
+        )
+
+    @cached_property
+    def _schedule(self) -> list[float]:
+        """Return the publication times of non-draft articles, ascending."""
+        return sorted(a.published.timestamp() for a in self.articles if not a.draft)
+
+    def live_count(self, now: datetime) -> int:
+        """Return how many articles are live at `now`."""
+        return bisect_right(self._schedule, now.timestamp())
+
+    def view(self, now: datetime) -> View:
+        """Return the publication as readers see it at `now`."""
+        count = self.live_count(now)
+        view = self._views.get(count)
+        if view is None:
+            view = self._views.setdefault(count, View(self, now))
+        return view
+
+    def counts(self, now: datetime) -> dict[str, int]:
+        """Return how many articles are published, scheduled and draft."""
+        drafts = sum(1 for a in self.articles if a.draft)
+        live = self.live_count(now)
+        return {"published": live, "scheduled": len(self.articles) - drafts - live, "draft": drafts}
+
+
+def version_of(parts: Iterable[tuple[str, str]]) -> str:
+    """Return a short stable digest of (path, content digest) pairs."""
+    digest = hashlib.sha256()
+    for path, content in sorted(parts):
+        digest.update(f"{path}\0{content}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+class View:
+    """The catalog at one moment: live articles indexed by section, author and tag."""
+
+    def __init__(self, catalog: Catalog, now: datetime):
+        self.catalog = catalog
+        stamp = now.timestamp()
+        self.live = tuple(
+            a for a in catalog.articles if not a.draft and a.published.timestamp() <= stamp
+        )
+        upcoming = [a for a in catalog.articles if not a.draft and a.published.timestamp() > stamp]
+        self._upcoming = sorted(upcoming, key=lambda a: a.published)
+        self.by_section: dict[str, list[Article]] = {}
+        self.by_author: dict[str, list[Article]] = {}
+        self.by_tag: dict[str, list[Article]] = {}
+        spellings: dict[str, Counter[str]] = {}
+        for article in self.live:
+            self.by_section.setdefault(article.section, []).append(article)
+            for author in article.authors:
+                self.by_author.setdefault(author, []).append(article)
+            for tag in article.tags:
+                key = slugify(tag)
+                self.by_tag.setdefault(key, []).append(article)
+                spellings.setdefault(key, Counter())[tag] += 1
+        # A tag is shown as its most common spelling; ties go to the first in sort order.
+        self.tag_names = {
+            key: min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            for key, counter in spellings.items()
+        }
+        self._feeds: dict[tuple[Kind, str], Feed | None] = {}
+
+    def slugs(self, kind: Kind) -> list[str]:
+        """Return the slugs that have a feed of this kind, in display order."""
+        if kind == "site":
+            return [""]
+        if kind == "section":
+            return list(self.catalog.sections)
+        if kind == "author":
+            return list(self.catalog.authors)
+        return sorted(self.by_tag)
+
+    def feeds(self) -> Iterable[Feed]:
+        """Yield every feed: site-wide, sections, authors, tags."""
+        for kind in KINDS:
+            for slug in self.slugs(kind):
+                feed = self.feed(kind, slug)
+                if feed is not None:
+                    yield feed
+
+    def feed(self, kind: Kind, slug: str = "") -> Feed | None:
+        """Return one feed, or None when there is no such section, author or tag."""
+        key = (kind, slug)
+        if key not in self._feeds:
+            self._feeds[key] = self._make_feed(kind, slug)
+        return self._feeds[key]
+
+    def _make_feed(self, kind: Kind, slug: str) -> Feed | None:
+        catalog, site = self.catalog, self.catalog.site
+        if kind == "site" and slug == "":
+            title, description, home = site.title, site.description, site.url + "/"
+            articles: list[Article] = list(self.live)
+        elif kind == "section" and slug in catalog.sections:
+            section = catalog.sections[slug]
+            title = f"{section.title} | {site.title}"
+            description = section.description or f"{section.title} from {site.title}"
+            home = f"{site.url}/sections/{slug}/"
+            articles = self.by_section.get(slug, [])
+        elif kind == "author" and slug in catalog.authors:
+            author = catalog.authors[slug]
+            title = f"{author.name} | {site.title}"
+            role = f", {author.role}" if author.role else ""
+            description = f"Articles by {author.name}{role}, in {site.title}"
+            home = author.url or f"{site.url}/authors/{slug}/"
+            articles = self.by_author.get(slug, [])
+        elif kind == "tag" and slug in self.by_tag:
+            name = self.tag_names[slug]
+            title = f"{name} | {site.title}"
+            description = f"Articles tagged “{name}” in {site.title}"
+            home = f"{site.url}/tags/{slug}/"
+            articles = self.by_tag[slug]
+        else:
+            return None
+        entries = tuple(articles[: site.items_per_feed])
+        # Every timestamp comes from the data so that the same data gives the same bytes.
+        # An empty feed takes the newest time in the publication rather than "now".
+        newest = entries or self.live
+        updated = max((a.modified for a in newest), default=EPOCH)
+        return Feed(
+            site=site,
+            kind=kind,
+            slug=slug,
+            title=title,
+            description=description,
+            home_url=home,
+            entries=entries,
+            updated=updated,
+            sections=catalog.sections,
+            authors=catalog.authors,
+            tag_names=self.tag_names,
+            next_change=self._next_change(kind, slug),
+        )
+
+    def _next_change(self, kind: Kind, slug: str) -> datetime | None:
+        """Return when the next scheduled article that belongs in this feed goes live."""
+        for article in self._upcoming:
+            if (
+                kind == "site"
+                or (kind == "section" and article.section == slug)
+                or (kind == "author" and slug in article.authors)
+                or (kind == "tag" and slug in {slugify(t) for t in article.tags})
+            ):
+                return article.published
+        return None

@@ -1,0 +1,758 @@
+"""Data files to records, every problem collected with its file and line.
+
+Each YAML file is *composed* (parsed to nodes, never constructed into Python
+objects), so no tag can run code, every value keeps the line it came from, and
+YAML's implicit typing (``title: no`` is a boolean, ``12:30`` a number) is caught
+before it reaches a reader as "False" or "750".
+
+Articles load in two steps so that a live reload can redo only what changed:
+``read_article`` turns one file into a ``RawArticle`` (fields and their lines, no
+cross-references), and ``build_article`` resolves it against the site, sections and
+authors into an ``Article``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dateutil.parser
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from feeds.model import Article, Author, Image, Problem, Section, Site
+from feeds.text import SUMMARY_LIMIT, clean_url, render_markdown, slugify, tidy_line, truncate_words, xml_safe
+
+# libyaml's C loader is several times faster; the pure one is the same grammar.
+SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+SITE_FILE = "site.yaml"
+SECTIONS_FILE = "sections.yaml"
+AUTHORS_FILE = "authors.yaml"
+ARTICLES_DIR = "articles"
+ARTICLE_SUFFIXES = (".yaml", ".yml")
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+
+_STR = "tag:yaml.org,2002:str"
+_TYPE_NAMES = {
+    "tag:yaml.org,2002:bool": "a true/false value",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:null": "nothing (an empty value)",
+}
+
+
+class DataError(Exception):
+    """A value is wrong; the message says what would be right."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """Return ``; did you mean 'x'?`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(word.casefold(), [c.casefold() for c in choices], n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+# --- Files to nodes ---------------------------------------------------------------------
+
+
+def read_text(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
+    """Return a data file's text, raising DataError for unreadable, oversized or non-UTF-8 files."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DataError(
+                f"file is {size:,} bytes, over the limit of {max_bytes:,} "
+                "(max_file_bytes in site.yaml); split it or raise the limit",
+                1,
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError("file disappeared while it was being read", 1) from None
+    except IsADirectoryError:
+        raise DataError("is a folder, not a file", 1) from None
+    except OSError as error:
+        raise DataError(f"cannot be read: {error.strerror or error}", 1) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise DataError(
+            f"is not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8", line
+        ) from None
+
+
+def compose(text: str) -> Node | None:
+    """Parse YAML text to its node tree with the safe loader, raising DataError on errors."""
+    try:
+        return yaml.compose(text, Loader=SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        what = " ".join(str(p) for p in (error.context, error.problem) if p)
+        if "expected a single document" in what:
+            what = "holds more than one YAML document (a line with ---); keep one article per file"
+        raise DataError(f"YAML syntax error: {what}", line) from None
+    except yaml.YAMLError as error:
+        raise DataError(f"YAML error: {error}", 1) from None
+    except RecursionError:
+        raise DataError("YAML is nested too deeply to be an article", 1) from None
+
+
+def load_node(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Node:
+    """Return the root node of a data file, raising DataError for anything unreadable."""
+    root = compose(read_text(path, rel, max_bytes))
+    if root is None:
+        raise DataError("file is empty", 1)
+    return root
+
+
+# --- Nodes to values --------------------------------------------------------------------
+
+
+class _Fields:
+    """A YAML mapping read field by field, collecting problems rather than raising."""
+
+    def __init__(self, node: Node, path: str, problems: list[Problem], what: str):
+        self.path = path
+        self.problems = problems
+        self.line = _line(node)
+        self.nodes: dict[str, tuple[Node, Node]] = {}
+        if not isinstance(node, MappingNode):
+            self.problem(self.line, f"{what} must be a mapping of field: value lines")
+            return
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode) or key.tag != _STR:
+                self.problem(_line(key), "a field name must be plain text")
+                continue
+            if key.value in self.nodes:
+                first = _line(self.nodes[key.value][0])
+                self.problem(
+                    _line(key), f"field '{key.value}' appears twice (first on line {first}); keep one"
+                )
+                continue
+            self.nodes[key.value] = (key, value)
+
+    def problem(self, line: int, message: str, severity: str = "error") -> None:
+        self.problems.append(Problem(path=self.path, line=line, message=message, severity=severity))
+
+    def check_known(self, known: Iterable[str]) -> None:
+        known = list(known)
+        for name, (key, _) in self.nodes.items():
+            if name not in known:
+                self.problem(
+                    _line(key), f"unknown field '{name}'{suggest(name, known)}", severity="error"
+                )
+
+    def key_line(self, name: str) -> int:
+        return _line(self.nodes[name][0]) if name in self.nodes else self.line
+
+    def has(self, name: str) -> bool:
+        return name in self.nodes and not _is_null(self.nodes[name][1])
+
+    def get(self, name: str, convert: Callable[[str, Node], Any], required: bool = False) -> Any:
+        if name not in self.nodes:
+            if required:
+                self.problem(self.line, f"missing required field '{name}'")
+            return None
+        key, value = self.nodes[name]
+        if _is_null(value):
+            if required:
+                self.problem(_line(key), f"'{name}' is empty; give it a value")
+            return None
+        try:
+            return convert(name, value)
+        except DataError as error:
+            self.problem(error.line, error.message)
+            return None
+
+    def text(self, name: str, required: bool = False, line: bool = True) -> str | None:
+        value = self.get(name, _text, required)
+        if value is None:
+            return None
+        value = tidy_line(value) if line else xml_safe(value).strip()
+        if not value and required:
+            self.problem(self.key_line(name), f"'{name}' is blank; give it some text")
+            return None
+        return value or None
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _text(name: str, node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        if node.tag == _STR:
+            return node.value
+        if node.tag in _TYPE_NAMES:
+            return _wrong_type(name, node)
+        raise DataError(f"'{name}' has the YAML tag {node.tag}, which is not allowed here", _line(node))
+    kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
+    raise DataError(f"'{name}' must be text, not {kind}", _line(node))
+
+
+def _wrong_type(name: str, node: ScalarNode) -> str:
+    raise DataError(
+        f"'{name}': YAML reads {node.value} as {_TYPE_NAMES[node.tag]}, not text; "
+        f'put it in quotes: {name}: "{node.value}"',
+        _line(node),
+    )
+
+
+def _text_list(name: str, node: Node) -> list[tuple[str, int]]:
+    """Return [(text, line)] from one text value or a list of them."""
+    items = node.value if isinstance(node, SequenceNode) else [node]
+    out = []
+    for item in items:
+        if _is_null(item):
+            continue
+        value = tidy_line(_text(name, item))
+        if value:
+            out.append((value, _line(item)))
+    return out
+
+
+def _raw_scalar(name: str, node: Node) -> str:
+    """Return a scalar's text as written, whatever YAML would type it as (for dates)."""
+    if not isinstance(node, ScalarNode) or node.tag not in (_STR, "tag:yaml.org,2002:timestamp"):
+        if isinstance(node, ScalarNode) and node.tag in _TYPE_NAMES:
+            raise DataError(
+                f"'{name}': YAML reads {node.value} as {_TYPE_NAMES[node.tag]}, not a date; "
+                "write a date and time like 2026-02-10 14:05",
+                _line(node),
+            )
+        raise DataError(f"'{name}' must be a date and time like 2026-02-10 14:05", _line(node))
+    return node.value
+
+
+def _bool(name: str, node: Node) -> bool:
+    if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+        return node.value.lower() in ("true", "yes", "on", "y")
+    raise DataError(f"'{name}' must be true or false, not {node.value!r}", _line(node))
+
+
+def _int(name: str, node: Node) -> int:
+    if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+        try:
+            return int(node.value.replace("_", ""), 0)
+        except ValueError:
+            pass
+    raise DataError(f"'{name}' must be a whole number, not {node.value!r}", _line(node))
+
+
+def _url(name: str, node: Node) -> str:
+    value = _text(name, node).strip()
+    if not re.match(r"(?i)https?://[^/\s]", value):
+        raise DataError(
+            f"'{name}' must be an absolute http:// or https:// URL, not {value!r}", _line(node)
+        )
+    cleaned = clean_url(value)
+    if cleaned is None:
+        raise DataError(f"'{name}' is not a usable URL: {value!r}", _line(node))
+    return cleaned
+
+
+# --- Dates ------------------------------------------------------------------------------
+
+
+class _UnknownZone(Exception):
+    pass
+
+
+def _zone_for(name: str | None, offset: int | None) -> timezone | None:
+    if name is None and offset is None:
+        return None  # no zone written: the caller applies the site's
+    if offset is not None:
+        return timezone(timedelta(seconds=offset))
+    if name and name.upper() in ("UTC", "GMT", "Z", "UT"):
+        return UTC
+    raise _UnknownZone(name)
+
+
+_AMBIGUOUS = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b")
+
+
+def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
+    """Return an aware UTC datetime for a date written in any common form.
+
+    A time with no zone is in `zone` (the site's). Numeric day/month forms such as
+    03/04/2026 are refused when both readings are possible, rather than guessed.
+    """
+    text = written.strip()
+    ambiguous = _AMBIGUOUS.match(text)
+    if ambiguous:
+        first, second = int(ambiguous[1]), int(ambiguous[2])
+        if first <= 12 and second <= 12 and first != second:
+            raise ValueError(
+                f"{text!r} could be day/month or month/day; write it as "
+                f"{ambiguous[3]}-{first:02d}-{second:02d} or {ambiguous[3]}-{second:02d}-{first:02d}"
+            )
+    try:
+        parsed = dateutil.parser.parse(text, tzinfos=_zone_for)
+    except _UnknownZone as error:
+        raise ValueError(
+            f"unknown time zone {error.args[0]!r} in {text!r}; write an offset like +02:00"
+        ) from None
+    except (ValueError, OverflowError):
+        raise ValueError(
+            f"cannot read {text!r} as a date; write it like 2026-02-10 14:05 or "
+            "2026-02-10T14:05:00+02:00"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed.astimezone(UTC)
+
+
+# --- Site, sections, authors ------------------------------------------------------------
+
+SITE_FIELDS = (
+    "title", "url", "language", "description", "timezone", "items_per_feed", "max_age",
+    "copyright", "icon", "logo", "max_file_bytes",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SiteConfig:
+    """site.yaml as read: the Site plus settings the loader itself needs."""
+
+    site: Site
+    zone: ZoneInfo
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+
+def load_site(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
+    """Read site.yaml."""
+    problems: list[Problem] = []
+    try:
+        node = load_node(root / SITE_FILE, SITE_FILE)
+    except DataError as error:
+        return None, [Problem(path=SITE_FILE, line=error.line, message=error.message)]
+    f = _Fields(node, SITE_FILE, problems, "site.yaml")
+    f.check_known(SITE_FIELDS)
+    title = f.text("title", required=True)
+    url = f.get("url", _url, required=True)
+    zone_name = f.text("timezone") or "UTC"
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        f.problem(
+            f.key_line("timezone"),
+            f"unknown timezone {zone_name!r}; use an IANA name like Europe/Kyiv or UTC",
+        )
+        zone = ZoneInfo("UTC")
+    items = f.get("items_per_feed", _int)
+    if items is not None and items < 1:
+        f.problem(f.key_line("items_per_feed"), "'items_per_feed' must be at least 1")
+        items = None
+    max_age = f.get("max_age", _int)
+    if max_age is not None and max_age < 0:
+        f.problem(f.key_line("max_age"), "'max_age' must be 0 or more seconds")
+        max_age = None
+    max_bytes = f.get("max_file_bytes", _int)
+    if any(p.severity == "error" for p in problems) or title is None or url is None:
+        return None, problems
+    site = Site(
+        title=title,
+        url=url.rstrip("/"),
+        language=f.text("language") or "en",
+        description=f.text("description") or title,
+        timezone=zone_name,
+        items_per_feed=items or 50,
+        max_age=300 if max_age is None else max_age,
+        copyright=f.text("copyright"),
+        icon=f.get("icon", _url),
+        logo=f.get("logo", _url),
+    )
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return SiteConfig(site=site, zone=zone, max_file_bytes=max_bytes or DEFAULT_MAX_FILE_BYTES), problems
+
+
+def _load_list(root: Path, rel: str, problems: list[Problem]) -> Iterator[_Fields]:
+    """Yield each entry of a YAML list file as _Fields."""
+    try:
+        node = load_node(root / rel, rel)
+    except DataError as error:
+        problems.append(Problem(path=rel, line=error.line, message=error.message))
+        return
+    if not isinstance(node, SequenceNode):
+        problems.append(
+            Problem(path=rel, line=_line(node), message=f"{rel} must be a list of entries (- slug: ...)")
+        )
+        return
+    for item in node.value:
+        yield _Fields(item, rel, problems, "each entry")
+
+
+def _slug_for(f: _Fields, fallback_field: str) -> str | None:
+    given = f.text("slug")
+    if given is not None:
+        if slugify(given) != given:
+            f.problem(
+                f.key_line("slug"),
+                f"slug {given!r} must be lower-case words joined by hyphens, like {slugify(given)!r}",
+            )
+            return None
+        return given
+    fallback = f.text(fallback_field)
+    return slugify(fallback) if fallback else None
+
+
+def _check_unique(f: _Fields, slug: str, seen: dict[str, int], kind: str) -> bool:
+    if slug in seen:
+        f.problem(f.key_line("slug"), f"{kind} slug '{slug}' is already used on line {seen[slug]}")
+        return False
+    seen[slug] = f.key_line("slug")
+    return True
+
+
+def load_sections(root: Path) -> tuple[tuple[Section, ...], list[Problem]]:
+    """Read sections.yaml."""
+    problems: list[Problem] = []
+    sections: list[Section] = []
+    seen: dict[str, int] = {}
+    for f in _load_list(root, SECTIONS_FILE, problems):
+        f.check_known(("slug", "title", "description"))
+        title = f.text("title", required=True)
+        slug = _slug_for(f, "title")
+        if title and slug and _check_unique(f, slug, seen, "section"):
+            sections.append(Section(slug=slug, title=title, description=f.text("description") or ""))
+    return tuple(sections), problems
+
+
+def load_authors(root: Path) -> tuple[tuple[Author, ...], list[Problem]]:
+    """Read authors.yaml."""
+    problems: list[Problem] = []
+    authors: list[Author] = []
+    seen: dict[str, int] = {}
+    for f in _load_list(root, AUTHORS_FILE, problems):
+        f.check_known(("slug", "name", "role", "bio", "email", "url", "image"))
+        name = f.text("name", required=True)
+        slug = _slug_for(f, "name")
+        email = f.text("email")
+        if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            f.problem(f.key_line("email"), f"'email' {email!r} is not an email address")
+            email = None
+        author = Author(
+            slug=slug or "",
+            name=name or "",
+            role=f.text("role") or "",
+            bio=f.text("bio", line=False) or "",
+            email=email,
+            url=f.get("url", _url),
+            image=f.get("image", _url),
+        )
+        if name and slug and _check_unique(f, slug, seen, "author"):
+            if not author.bio:
+                f.problem(f.line, f"author '{slug}' has no bio", severity="warning")
+            authors.append(author)
+    return tuple(authors), problems
+
+
+# --- Articles ---------------------------------------------------------------------------
+
+ARTICLE_FIELDS = (
+    "title", "subtitle", "section", "authors", "author", "published", "updated", "tags",
+    "summary", "body", "image", "draft", "slug", "id", "url",
+)  # fmt: skip
+IMAGE_FIELDS = ("url", "caption", "credit", "alt", "type", "length")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RawArticle:
+    """One article file as written: values checked for type, not yet resolved."""
+
+    path: str
+    values: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line(self, name: str) -> int:
+        return self.lines.get(name, 1)
+
+
+def read_article(
+    root: Path, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> tuple[RawArticle | None, list[Problem]]:
+    """Read one article file into a RawArticle; None when it cannot be used at all."""
+    try:
+        text = read_text(root / rel, rel, max_bytes)
+    except DataError as error:
+        return None, [Problem(path=rel, line=error.line, message=error.message)]
+    return parse_article(text, rel)
+
+
+def parse_article(text: str, rel: str) -> tuple[RawArticle | None, list[Problem]]:
+    """Parse one article file's text into a RawArticle; None when it cannot be used at all."""
+    problems: list[Problem] = []
+    try:
+        node = compose(text)
+    except DataError as error:
+        return None, [Problem(path=rel, line=error.line, message=error.message)]
+    if node is None:
+        return None, [Problem(path=rel, line=1, message="file is empty")]
+    f = _Fields(node, rel, problems, "an article file")
+    if not isinstance(node, MappingNode):
+        return None, problems
+    f.check_known(ARTICLE_FIELDS)
+    values: dict[str, Any] = {
+        "title": f.text("title", required=True),
+        "subtitle": f.text("subtitle"),
+        "section": f.text("section", required=True),
+        "published": f.get("published", _raw_scalar, required=True),
+        "updated": f.get("updated", _raw_scalar),
+        "tags": f.get("tags", _text_list) or [],
+        "summary": f.text("summary"),
+        "body": f.text("body", required=True, line=False),
+        "draft": bool(f.get("draft", _bool)),
+        "slug": f.text("slug"),
+        "id": f.text("id"),
+        "url": f.get("url", _url),
+    }
+    if f.has("authors") and f.has("author"):
+        f.problem(f.key_line("author"), "give either 'authors' or 'author', not both")
+    elif f.has("authors") or f.has("author"):
+        name = "authors" if f.has("authors") else "author"
+        values["authors"] = f.get(name, _text_list)
+        if not values["authors"]:
+            f.problem(f.key_line(name), f"'{name}' is empty; name at least one author")
+    else:
+        f.problem(f.line, "missing required field 'authors' (or 'author')")
+    if f.has("image"):
+        values["image"] = _read_image(f, problems, rel)
+    lines = {name: f.key_line(name) for name in f.nodes}
+    lines["authors"] = f.key_line("authors" if "authors" in f.nodes else "author")
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return RawArticle(path=rel, values=values, lines=lines), problems
+
+
+def _read_image(parent: _Fields, problems: list[Problem], rel: str) -> Image | None:
+    node = parent.nodes["image"][1]
+    if isinstance(node, ScalarNode) and node.tag == _STR:
+        url = parent.get("image", _url)
+        return Image(url=url) if url else None
+    f = _Fields(node, rel, problems, "'image'")
+    if not f.nodes:
+        return None
+    f.check_known(IMAGE_FIELDS)
+    url = f.get("url", _url, required=True)
+    length = f.get("length", _int)
+    if length is not None and length <= 0:
+        f.problem(f.key_line("length"), "image 'length' must be the file's size in bytes, above 0")
+        length = None
+    kind = f.text("type")
+    if kind and not re.fullmatch(r"[\w.+-]+/[\w.+-]+", kind):
+        f.problem(f.key_line("type"), f"image 'type' {kind!r} is not a media type like image/jpeg")
+        kind = None
+    if url is None:
+        return None
+    return Image(
+        url=url,
+        caption=f.text("caption") or "",
+        credit=f.text("credit") or "",
+        alt=f.text("alt") or "",
+        type=kind or _guess_image_type(url),
+        length=length,
+    )
+
+
+def _guess_image_type(url: str) -> str:
+    ext = url.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
+    return {
+        "png": "image/png",
+        "gif": "image/gif",
+        "webp": "image/webp",
+        "avif": "image/avif",
+        "svg": "image/svg+xml",
+    }.get(ext, "image/jpeg")
+
+
+def _resolve(
+    written: str, by_key: dict[str, str], names: Iterable[str]
+) -> str | None:
+    """Return the slug that `written` names (by slug, title or name, any case), or None."""
+    return by_key.get(written.casefold()) or by_key.get(slugify(written))
+
+
+def lookup_table(items: Iterable[Section | Author]) -> dict[str, str]:
+    """Return a map from every way of naming a section or author to its slug."""
+    table: dict[str, str] = {}
+    for item in items:
+        label = item.title if isinstance(item, Section) else item.name
+        for key in (item.slug, label.casefold(), slugify(label)):
+            table.setdefault(key, item.slug)
+    return table
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Context:
+    """What an article is resolved against: the site, its sections and its people."""
+
+    config: SiteConfig
+    sections: tuple[Section, ...]
+    authors: tuple[Author, ...]
+    section_keys: dict[str, str]
+    author_keys: dict[str, str]
+
+    @classmethod
+    def of(cls, config: SiteConfig, sections: tuple[Section, ...], authors: tuple[Author, ...]) -> Context:
+        return cls(
+            config=config,
+            sections=sections,
+            authors=authors,
+            section_keys=lookup_table(sections),
+            author_keys=lookup_table(authors),
+        )
+
+
+def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[Problem]]:
+    """Resolve a RawArticle against the site, sections and authors into an Article."""
+    problems: list[Problem] = []
+    v = raw.values
+    site = ctx.config.site
+
+    def problem(name: str, message: str, severity: str = "error") -> None:
+        problems.append(
+            Problem(path=raw.path, line=raw.line(name), message=message, severity=severity)
+        )
+
+    section = _resolve(v["section"], ctx.section_keys, ())
+    if section is None:
+        known = [s.slug for s in ctx.sections]
+        problem("section", f"unknown section {v['section']!r}{suggest(v['section'], known)} "
+                f"(sections: {', '.join(known) or 'none'})")
+    authors: list[str] = []
+    for name, line in v.get("authors") or []:
+        slug = _resolve(name, ctx.author_keys, ())
+        if slug is None:
+            choices = [a.slug for a in ctx.authors] + [a.name for a in ctx.authors]
+            problems.append(Problem(
+                path=raw.path, line=line,
+                message=f"unknown author {name!r}{suggest(name, choices)}; add them to authors.yaml",
+            ))
+        elif slug not in authors:
+            authors.append(slug)
+
+    dates: dict[str, datetime | None] = {}
+    for name in ("published", "updated"):
+        dates[name] = None
+        if v.get(name):
+            try:
+                dates[name] = parse_datetime(v[name], ctx.config.zone)
+            except ValueError as error:
+                problem(name, f"'{name}': {error}")
+    published, updated = dates["published"], dates["updated"]
+    if published and updated and updated < published:
+        problem("updated", "'updated' is earlier than 'published'; it must be the same or later")
+    if published and updated == published:
+        updated = None
+
+    stem = raw.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    slug = v["slug"] or slugify(stem)
+    if v["slug"] and slugify(v["slug"]) != v["slug"]:
+        problem("slug", f"slug {v['slug']!r} must be lower-case words joined by hyphens, "
+                f"like {slugify(v['slug'])!r}")
+    if not slug:
+        problem("slug", "the file name gives no usable slug; add a 'slug' field")
+    article_id = v["id"]
+    if article_id and not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", article_id):
+        problem("id", f"'id' {article_id!r} must be a URI, like tag:example.org,2026-02-10:my-story")
+    if any(p.severity == "error" for p in problems) or not (section and authors and published):
+        return None, problems
+
+    if not article_id:
+        # RFC 4151 tag URI: who minted it, when, and what. Nothing an editor revises
+        # (title, section, body, authors) goes in, so readers never see it twice.
+        article_id = f"tag:{site.host},{published.date().isoformat()}:{slug}"
+    url = v["url"] or f"{site.url}/{section}/{slug}"
+    body_html, first_paragraph = render_markdown(v["body"], url)
+    summary = v["summary"]
+    if summary and len(summary) > SUMMARY_LIMIT:
+        problem("summary", f"summary is {len(summary)} characters; readers show about "
+                f"{SUMMARY_LIMIT}", severity="warning")
+    if not summary:
+        summary = truncate_words(first_paragraph or v["title"])
+    tags: list[str] = []
+    seen_tags: set[str] = set()
+    for tag, _ in v["tags"]:
+        key = slugify(tag)
+        if key and key not in seen_tags:
+            seen_tags.add(key)
+            tags.append(tag)
+    image = v.get("image")
+    if image is None and not v["draft"]:
+        problem("title", "article has no image; readers show a blank card", severity="warning")
+    article = Article(
+        path=raw.path,
+        slug=slug,
+        id=article_id,
+        url=url,
+        title=v["title"],
+        subtitle=v["subtitle"] or "",
+        section=section,
+        authors=tuple(authors),
+        published=published,
+        updated=updated,
+        tags=tuple(tags),
+        summary=summary,
+        body_html=body_html,
+        image=image,
+        draft=v["draft"],
+    )
+    return article, problems
+
+
+def article_paths(root: Path) -> list[str]:
+    """Return every article file under root/articles, as sorted posix paths relative to root."""
+    base = root / ARTICLES_DIR
+    if not base.is_dir():
+        return []
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in base.rglob("*")
+        if p.suffix in ARTICLE_SUFFIXES and not p.name.startswith(".") and p.is_file()
+    )
+
+
+def check_identity(articles: Iterable[Article]) -> tuple[list[Article], list[Problem]]:
+    """Keep the first article (in path order) for each slug and id; report the rest."""
+    kept: list[Article] = []
+    problems: list[Problem] = []
+    by_slug: dict[str, str] = {}
+    by_id: dict[str, str] = {}
+    for article in sorted(articles, key=lambda a: a.path):
+        clash = None
+        if article.slug in by_slug:
+            clash = f"slug '{article.slug}' is already used by {by_slug[article.slug]}; give this one its own 'slug'"
+        elif article.id in by_id:
+            clash = f"id '{article.id}' is already used by {by_id[article.id]}; ids must be unique"
+        if clash:
+            problems.append(Problem(path=article.path, line=1, message=clash))
+            continue
+        by_slug[article.slug] = article.path
+        by_id[article.id] = article.path
+        kept.append(article)
+    return kept, problems

@@ -1,0 +1,104 @@
+"""The publication's records: plain frozen values with aware UTC datetimes and no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True, order=True)
+class Problem:
+    """Something wrong in a data file, at a line an editor can jump to."""
+
+    path: str
+    line: int
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.path}:{self.line}: {prefix}{self.message}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Site:
+    """The publication as a whole, from site.yaml."""
+
+    title: str
+    url: str  # absolute, no trailing slash
+    language: str = "en"
+    description: str = ""
+    timezone: str = "UTC"
+    items_per_feed: int = 50
+    max_age: int = 300
+    copyright: str | None = None
+    icon: str | None = None
+    logo: str | None = None
+
+    @property
+    def host(self) -> str:
+        """Return the host name of the site's url (the tag URI authority)."""
+        return self.url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0].lower()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Section:
+    """A section of the publication, from sections.yaml."""
+
+    slug: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Author:
+    """A person who writes for the publication, from authors.yaml."""
+
+    slug: str
+    name: str
+    role: str = ""
+    bio: str = ""
+    email: str | None = None
+    url: str | None = None
+    image: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Image:
+    """An article's lead picture."""
+
+    url: str
+    caption: str = ""
+    credit: str = ""
+    alt: str = ""
+    type: str = "image/jpeg"
+    length: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Article:
+    """One article, normalized: plain-text fields tidied, body as sanitized HTML."""
+
+    path: str  # the data file it came from, relative to the data folder
+    slug: str
+    id: str
+    url: str
+    title: str
+    subtitle: str = ""
+    section: str  # a Section slug
+    authors: tuple[str, ...]  # Author slugs
+    published: datetime
+    updated: datetime | None = None
+    tags: tuple[str, ...] = ()
+    summary: str
+    body_html: str
+    image: Image | None = None
+    draft: bool = False
+
+    @property
+    def modified(self) -> datetime:
+        """Return the last substantive change: updated if given, else published."""
+        return self.updated or self.published

@@ -1,0 +1,208 @@
+"""Feeds to bytes. Pure functions: the same Feed always gives the same bytes.
+
+This is the only module that touches feedgen. Where RSS 2.0 and Atom 1.0 differ, the
+difference is handled right where it shows:
+
+- Authors: Atom has author name/uri; RSS's <author> must be an email address, which we
+  do not publish, so RSS gets one dc:creator per author instead.
+- Images: RSS gets <enclosure> (only with a known length: the spec requires one) and a
+  media:content with media:description (caption) and media:credit; Atom gets a
+  link rel="enclosure" with type and length.
+- Both get the picture as a <figure> at the top of the content, since many readers
+  show neither enclosures nor media:content, and the caption and credit belong to it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import html
+
+import feedgen.entry
+import feedgen.feed
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from feeds.catalog import Feed
+from feeds.model import Article
+from feeds.text import slugify
+
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+GENERATOR = "feeds"
+
+
+def _rfc822(moment) -> str:
+    return email.utils.format_datetime(moment)
+
+
+# feedgen's formatRFC2822 switches the process-wide locale to "C" and back around
+# strftime, which races with every other thread. Our datetimes are aware UTC, which
+# email.utils formats identically (English names, numeric zone) with no global state.
+feedgen.feed.formatRFC2822 = _rfc822
+feedgen.entry.formatRFC2822 = _rfc822
+
+
+class _MediaFeed(BaseExtension):
+    """Declares the Media RSS namespace on the RSS root (RSS only)."""
+
+    def extend_ns(self):
+        return {"media": MEDIA_NS}
+
+
+class _MediaEntry(BaseEntryExtension):
+    """Writes <media:content> with its caption and credit (feedgen's media extension has neither)."""
+
+    def __init__(self):
+        self.image = None
+
+    def extend_rss(self, item):
+        image = self.image
+        if image is None:
+            return item
+        content = etree.SubElement(item, f"{{{MEDIA_NS}}}content", url=image.url, medium="image")
+        content.attrib["type"] = image.type
+        if image.length:
+            content.attrib["fileSize"] = str(image.length)
+        if image.caption:
+            description = etree.SubElement(content, f"{{{MEDIA_NS}}}description", type="plain")
+            description.text = image.caption
+        if image.credit:
+            credit = etree.SubElement(content, f"{{{MEDIA_NS}}}credit")
+            credit.text = image.credit
+        return item
+
+
+class _AtomLinks(BaseEntryExtension):
+    """Writes an Atom entry's links with their attributes (Atom only).
+
+    feedgen 1.0.0 drops rel, type and length from entry links (its issue #135), so an
+    enclosure would come out as a second rel="alternate" link, which Atom forbids.
+    We replace its links with our own here.
+    """
+
+    def __init__(self):
+        self.links: list[dict[str, str]] = []
+
+    def extend_atom(self, entry):
+        # feedgen builds Atom in no namespace and declares xmlns on the root, so the
+        # elements here are plain "link" too.
+        for old in entry.findall("link"):
+            entry.remove(old)
+        for attributes in self.links:
+            etree.SubElement(entry, "link", attributes)
+        return entry
+
+
+def _generator(feed: Feed) -> FeedGenerator:
+    """Return a FeedGenerator holding the feed's metadata and entries."""
+    site = feed.site
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("media", _MediaFeed, _MediaEntry, atom=False, rss=True)
+    fg.register_extension("atomlinks", BaseExtension, _AtomLinks, atom=True, rss=False)
+    fg.id(feed.url("atom"))
+    fg.title(feed.title)
+    fg.subtitle(feed.description)  # also RSS <description>
+    fg.language(site.language)
+    fg.generator(GENERATOR)
+    fg.updated(feed.updated)  # also RSS lastBuildDate; feedgen would default to now()
+    if site.copyright:
+        fg.rights(site.copyright)
+    if site.icon:
+        fg.icon(site.icon)
+    if site.logo:
+        fg.logo(site.logo)
+    for entry in feed.entries:
+        _add_entry(fg, feed, entry)
+    return fg
+
+
+def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
+    fe = fg.add_entry(order="append")  # feedgen prepends by default
+    fe.id(article.id)
+    fe.guid(article.id, permalink=False)
+    fe.title(article.title)
+    fe.link(href=article.url, rel="alternate")
+    fe.published(article.published)  # also RSS pubDate
+    fe.updated(article.modified)
+    for slug in article.authors:
+        author = feed.authors[slug]
+        fe.author({"name": author.name, **({"uri": author.url} if author.url else {})})
+    fe.dc.dc_creator([feed.authors[slug].name for slug in article.authors])
+    section = feed.sections[article.section]
+    fe.category(
+        term=section.slug, label=section.title, scheme=f"{feed.site.url}/sections/"
+    )
+    for tag in article.tags:
+        slug = slugify(tag)
+        label = feed.tag_names.get(slug, tag)
+        fe.category(term=slug, label=label, scheme=f"{feed.site.url}/tags/")
+    fe.content(_content_html(article), type="html")
+    fe.summary(article.summary)  # also RSS <description>
+    links = [{"rel": "alternate", "type": "text/html", "href": article.url}]
+    image = article.image
+    if image is not None:
+        fe.media.image = image
+        if image.length:
+            fe.enclosure(image.url, str(image.length), image.type)
+        enclosure = {"rel": "enclosure", "type": image.type, "href": image.url}
+        if image.length:
+            enclosure["length"] = str(image.length)
+        links.append(enclosure)
+    fe.atomlinks.links = links
+
+
+def _content_html(article: Article) -> str:
+    """Return the entry's full HTML: standfirst and picture, then the body."""
+    parts = []
+    if article.subtitle:
+        parts.append(f"<p><strong>{html.escape(article.subtitle)}</strong></p>")
+    image = article.image
+    if image is not None:
+        caption = " ".join(
+            part for part in (html.escape(image.caption), _credit(image.credit)) if part
+        )
+        figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
+        parts.append(
+            f'<figure><img src="{html.escape(image.url)}" alt="{html.escape(image.alt)}">'
+            f"{figcaption}</figure>"
+        )
+    parts.append(article.body_html)
+    return "\n".join(parts)
+
+
+def _credit(credit: str) -> str:
+    return f"({html.escape(credit)})" if credit else ""
+
+
+def render_rss(feed: Feed) -> bytes:
+    """Return the feed as an RSS 2.0 document."""
+    fg = _generator(feed)
+    # RSS takes the channel <link> from the last link added, so the page goes last.
+    fg.link(href=feed.url("rss"), rel="self", type="application/rss+xml")
+    fg.link(href=feed.home_url, rel="alternate")
+    return fg.rss_str(pretty=True)
+
+
+def render_atom(feed: Feed) -> bytes:
+    """Return the feed as an Atom 1.0 document."""
+    fg = _generator(feed)
+    fg.link(href=feed.url("atom"), rel="self", type="application/atom+xml")
+    fg.link(href=feed.home_url, rel="alternate", type="text/html")
+    return fg.atom_str(pretty=True)
+
+
+RENDERERS = {"rss": render_rss, "atom": render_atom}
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+}
+
+
+def render_feed(feed: Feed, fmt: str) -> bytes:
+    """Return the feed in one format: rss or atom."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown feed format {fmt!r}") from None
+    return renderer(feed)

@@ -24,7 +24,12 @@ from feeds.text import slugify
 Kind = Literal["site", "section", "author", "tag"]
 KINDS: tuple[Kind, ...] = ("site", "section", "author", "tag")
 # The path segment each kind of feed lives under (the site-wide feed has none).
-KIND_PATHS: dict[Kind, str] = {"site": "", "section": "sections", "author": "authors", "tag": "tags"}
+KIND_PATHS: dict[Kind, str] = {
+    "site": "",
+    "section": "sections",
+    "author": "authors",
+    "tag": "tags",
+}
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 

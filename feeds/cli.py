@@ -37,8 +37,14 @@ def main() -> None:
 
 @main.command()
 @DATA_OPTION
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json for CI pipelines.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json for CI pipelines.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def check(data: Path, fmt: str, strict: bool) -> None:
     """Validate every data file; print PATH:LINE: message per problem; exit 1 if any."""
@@ -49,21 +55,28 @@ def check(data: Path, fmt: str, strict: bool) -> None:
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if fmt == "json":
-        click.echo(json.dumps(
-            {
-                "errors": len(errors),
-                "warnings": len(warnings),
-                "articles": store.catalog.counts(_now()) if store.catalog else None,
-                "problems": [
-                    {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
-                    for p in problems
-                ],
-            },
-            indent=2,
-        ))
+        click.echo(
+            json.dumps(
+                {
+                    "errors": len(errors),
+                    "warnings": len(warnings),
+                    "articles": store.catalog.counts(_now()) if store.catalog else None,
+                    "problems": [
+                        {
+                            "path": p.path,
+                            "line": p.line,
+                            "severity": p.severity,
+                            "message": p.message,
+                        }
+                        for p in problems
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         for problem in problems:
-            click.echo(str(problem), err=problem.severity == "error" and False)
+            click.echo(str(problem))
         count = len(store.catalog.articles) if store.catalog else 0
         summary = f"{count} articles, {len(errors)} errors, {len(warnings)} warnings"
         click.echo(summary, err=True)

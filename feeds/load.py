@@ -28,7 +28,15 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from feeds.model import Article, Author, Image, Problem, Section, Site
-from feeds.text import SUMMARY_LIMIT, clean_url, render_markdown, slugify, tidy_line, truncate_words, xml_safe
+from feeds.text import (
+    SUMMARY_LIMIT,
+    clean_url,
+    render_markdown,
+    slugify,
+    tidy_line,
+    truncate_words,
+    xml_safe,
+)
 
 # libyaml's C loader is several times faster; the pure one is the same grammar.
 SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -150,7 +158,8 @@ class _Fields:
             if key.value in self.nodes:
                 first = _line(self.nodes[key.value][0])
                 self.problem(
-                    _line(key), f"field '{key.value}' appears twice (first on line {first}); keep one"
+                    _line(key),
+                    f"field '{key.value}' appears twice (first on line {first}); keep one",
                 )
                 continue
             self.nodes[key.value] = (key, value)
@@ -209,7 +218,9 @@ def _text(name: str, node: Node) -> str:
             return node.value
         if node.tag in _TYPE_NAMES:
             return _wrong_type(name, node)
-        raise DataError(f"'{name}' has the YAML tag {node.tag}, which is not allowed here", _line(node))
+        raise DataError(
+            f"'{name}' has the YAML tag {node.tag}, which is not allowed here", _line(node)
+        )
     kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
     raise DataError(f"'{name}' must be text, not {kind}", _line(node))
 
@@ -308,7 +319,8 @@ def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
         if first <= 12 and second <= 12 and first != second:
             raise ValueError(
                 f"{text!r} could be day/month or month/day; write it as "
-                f"{ambiguous[3]}-{first:02d}-{second:02d} or {ambiguous[3]}-{second:02d}-{first:02d}"
+                f"{ambiguous[3]}-{first:02d}-{second:02d} or "
+                f"{ambiguous[3]}-{second:02d}-{first:02d}"
             )
     try:
         parsed = dateutil.parser.parse(text, tzinfos=_zone_for)
@@ -388,7 +400,9 @@ def load_site(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     )
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return SiteConfig(site=site, zone=zone, max_file_bytes=max_bytes or DEFAULT_MAX_FILE_BYTES), problems
+    return SiteConfig(
+        site=site, zone=zone, max_file_bytes=max_bytes or DEFAULT_MAX_FILE_BYTES
+    ), problems
 
 
 def _load_list(root: Path, rel: str, problems: list[Problem]) -> Iterator[_Fields]:
@@ -400,7 +414,9 @@ def _load_list(root: Path, rel: str, problems: list[Problem]) -> Iterator[_Field
         return
     if not isinstance(node, SequenceNode):
         problems.append(
-            Problem(path=rel, line=_line(node), message=f"{rel} must be a list of entries (- slug: ...)")
+            Problem(
+                path=rel, line=_line(node), message=f"{rel} must be a list of entries (- slug: ...)"
+            )
         )
         return
     for item in node.value:
@@ -413,7 +429,8 @@ def _slug_for(f: _Fields, fallback_field: str) -> str | None:
         if slugify(given) != given:
             f.problem(
                 f.key_line("slug"),
-                f"slug {given!r} must be lower-case words joined by hyphens, like {slugify(given)!r}",
+                f"slug {given!r} must be lower-case words joined by hyphens, "
+                f"like {slugify(given)!r}",
             )
             return None
         return given
@@ -439,7 +456,9 @@ def load_sections(root: Path) -> tuple[tuple[Section, ...], list[Problem]]:
         title = f.text("title", required=True)
         slug = _slug_for(f, "title")
         if title and slug and _check_unique(f, slug, seen, "section"):
-            sections.append(Section(slug=slug, title=title, description=f.text("description") or ""))
+            sections.append(
+                Section(slug=slug, title=title, description=f.text("description") or "")
+            )
     return tuple(sections), problems
 
 
@@ -590,9 +609,7 @@ def _guess_image_type(url: str) -> str:
     }.get(ext, "image/jpeg")
 
 
-def _resolve(
-    written: str, by_key: dict[str, str], names: Iterable[str]
-) -> str | None:
+def _resolve(written: str, by_key: dict[str, str]) -> str | None:
     """Return the slug that `written` names (by slug, title or name, any case), or None."""
     return by_key.get(written.casefold()) or by_key.get(slugify(written))
 
@@ -618,7 +635,9 @@ class Context:
     author_keys: dict[str, str]
 
     @classmethod
-    def of(cls, config: SiteConfig, sections: tuple[Section, ...], authors: tuple[Author, ...]) -> Context:
+    def of(
+        cls, config: SiteConfig, sections: tuple[Section, ...], authors: tuple[Author, ...]
+    ) -> Context:
         return cls(
             config=config,
             sections=sections,
@@ -639,20 +658,27 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
             Problem(path=raw.path, line=raw.line(name), message=message, severity=severity)
         )
 
-    section = _resolve(v["section"], ctx.section_keys, ())
+    section = _resolve(v["section"], ctx.section_keys)
     if section is None:
         known = [s.slug for s in ctx.sections]
-        problem("section", f"unknown section {v['section']!r}{suggest(v['section'], known)} "
-                f"(sections: {', '.join(known) or 'none'})")
+        problem(
+            "section",
+            f"unknown section {v['section']!r}{suggest(v['section'], known)} "
+            f"(sections: {', '.join(known) or 'none'})",
+        )
     authors: list[str] = []
     for name, line in v.get("authors") or []:
-        slug = _resolve(name, ctx.author_keys, ())
+        slug = _resolve(name, ctx.author_keys)
         if slug is None:
             choices = [a.slug for a in ctx.authors] + [a.name for a in ctx.authors]
-            problems.append(Problem(
-                path=raw.path, line=line,
-                message=f"unknown author {name!r}{suggest(name, choices)}; add them to authors.yaml",
-            ))
+            problems.append(
+                Problem(
+                    path=raw.path,
+                    line=line,
+                    message=f"unknown author {name!r}{suggest(name, choices)}; "
+                    "add them to authors.yaml",
+                )
+            )
         elif slug not in authors:
             authors.append(slug)
 
@@ -673,13 +699,18 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
     stem = raw.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     slug = v["slug"] or slugify(stem)
     if v["slug"] and slugify(v["slug"]) != v["slug"]:
-        problem("slug", f"slug {v['slug']!r} must be lower-case words joined by hyphens, "
-                f"like {slugify(v['slug'])!r}")
+        problem(
+            "slug",
+            f"slug {v['slug']!r} must be lower-case words joined by hyphens, "
+            f"like {slugify(v['slug'])!r}",
+        )
     if not slug:
         problem("slug", "the file name gives no usable slug; add a 'slug' field")
     article_id = v["id"]
     if article_id and not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", article_id):
-        problem("id", f"'id' {article_id!r} must be a URI, like tag:example.org,2026-02-10:my-story")
+        problem(
+            "id", f"'id' {article_id!r} must be a URI, like tag:example.org,2026-02-10:my-story"
+        )
     if any(p.severity == "error" for p in problems) or not (section and authors and published):
         return None, problems
 
@@ -691,8 +722,11 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
     body_html, first_paragraph = render_markdown(v["body"], url)
     summary = v["summary"]
     if summary and len(summary) > SUMMARY_LIMIT:
-        problem("summary", f"summary is {len(summary)} characters; readers show about "
-                f"{SUMMARY_LIMIT}", severity="warning")
+        problem(
+            "summary",
+            f"summary is {len(summary)} characters; readers show about {SUMMARY_LIMIT}",
+            severity="warning",
+        )
     if not summary:
         summary = truncate_words(first_paragraph or v["title"])
     tags: list[str] = []
@@ -746,7 +780,10 @@ def check_identity(articles: Iterable[Article]) -> tuple[list[Article], list[Pro
     for article in sorted(articles, key=lambda a: a.path):
         clash = None
         if article.slug in by_slug:
-            clash = f"slug '{article.slug}' is already used by {by_slug[article.slug]}; give this one its own 'slug'"
+            clash = (
+                f"slug '{article.slug}' is already used by {by_slug[article.slug]}; "
+                "give this one its own 'slug'"
+            )
         elif article.id in by_id:
             clash = f"id '{article.id}' is already used by {by_id[article.id]}; ids must be unique"
         if clash:

@@ -50,7 +50,7 @@ class _MediaFeed(BaseExtension):
 
 
 class _MediaEntry(BaseEntryExtension):
-    """Writes <media:content> with its caption and credit (feedgen's media extension has neither)."""
+    """Writes <media:content> with caption and credit (feedgen's media extension has neither)."""
 
     def __init__(self):
         self.image = None
@@ -130,9 +130,7 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
         fe.author({"name": author.name, **({"uri": author.url} if author.url else {})})
     fe.dc.dc_creator([feed.authors[slug].name for slug in article.authors])
     section = feed.sections[article.section]
-    fe.category(
-        term=section.slug, label=section.title, scheme=f"{feed.site.url}/sections/"
-    )
+    fe.category(term=section.slug, label=section.title, scheme=f"{feed.site.url}/sections/")
     for tag in article.tags:
         slug = slugify(tag)
         label = feed.tag_names.get(slug, tag)

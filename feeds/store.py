@@ -225,8 +225,10 @@ class Store:
 
     def _resolves(self, article: Article) -> bool:
         ctx = self._context
-        return ctx is not None and article.section in ctx.section_keys.values() and all(
-            a in ctx.author_keys.values() for a in article.authors
+        return (
+            ctx is not None
+            and article.section in ctx.section_keys.values()
+            and all(a in ctx.author_keys.values() for a in article.authors)
         )
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -131,7 +132,7 @@ def render_markdown(source: str, base_url: str) -> tuple[str, str]:
 
 def _first_paragraph_text(tokens: list) -> str:
     """Return the plain text of the first paragraph that has any."""
-    for opening, inline in zip(tokens, tokens[1:], strict=False):
+    for opening, inline in itertools.pairwise(tokens):
         if opening.type != "paragraph_open" or inline.type != "inline":
             continue
         parts = []

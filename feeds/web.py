@@ -88,9 +88,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             abort(503)
         view, _ = current
         groups = [(kind, [f for f in view.feeds() if f.kind == kind]) for kind in KINDS]
-        return render_template(
-            "index.html", site=view.catalog.site, groups=groups, formats=FORMATS
-        )
+        return render_template("index.html", site=view.catalog.site, groups=groups, formats=FORMATS)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -118,7 +116,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         response = Response(
-            f"{error.code} {error.name}\n", status=error.code, content_type="text/plain; charset=utf-8"
+            f"{error.code} {error.name}\n",
+            status=error.code,
+            content_type="text/plain; charset=utf-8",
         )
         for name, value in error.get_headers():
             if name.lower() == "allow":

@@ -1,0 +1,74 @@
+"""Shared fixtures: a copy of the sample publication, an app over it, a client and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feeds.web import create_app
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data"
+# Later than every sample article, so the whole sample is live whatever the real date.
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A settable clock for scheduled-publishing tests."""
+
+    def __init__(self, now: datetime = NOW):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """Return a private copy of the sample publication."""
+    target = tmp_path / "data"
+    shutil.copytree(SAMPLE, target)
+    return target
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(data_dir: Path, clock: Clock):
+    """Return an app over the copy; tests drive reloads themselves (no thread, no settle delay)."""
+    app = create_app(
+        {"DATA": str(data_dir), "CLOCK": clock, "POLL_INTERVAL": 0, "SETTLE": 0, "TESTING": True}
+    )
+    yield app
+    app.extensions["feeds"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def write(data_dir: Path) -> Callable[[str, str], Path]:
+    """Return a function that writes a (dedented) file into the data folder."""
+
+    def write(rel: str, text: str) -> Path:
+        path = data_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from feeds.load import SITE_FILE
+from feeds.load import ARTICLES_DIR, SITE_FILE, Context, lookup_table, suggest
+from feeds.scaffold import new_article
 from feeds.store import Store
+from feeds.text import slugify
 
 DATA_OPTION = click.option(
     "--data",
@@ -60,7 +63,7 @@ def check(data: Path, fmt: str, strict: bool) -> None:
                 {
                     "errors": len(errors),
                     "warnings": len(warnings),
-                    "articles": store.catalog.counts(_now()) if store.catalog else None,
+                    "articles": store.catalog.counts(datetime.now(UTC)) if store.catalog else None,
                     "problems": [
                         {
                             "path": p.path,
@@ -84,12 +87,6 @@ def check(data: Path, fmt: str, strict: bool) -> None:
         sys.exit(1)
 
 
-def _now():
-    from feeds.publisher import utc_now
-
-    return utc_now()
-
-
 @main.command()
 @DATA_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -102,3 +99,48 @@ def serve(data: Path, host: str, port: int) -> None:
     app = create_app({"DATA": str(data)})
     click.echo(f"Serving {data} on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.argument("title")
+@click.option("--section", "-s", required=True, help="Section slug or title.")
+@click.option("--author", "-a", required=True, help="Author slug or name.")
+@DATA_OPTION
+def new(title: str, section: str, author: str, data: Path) -> None:
+    """Create a new article file (a draft) and print its path."""
+    _require_data(data)
+    store = Store(data)
+    store.refresh()
+    ctx: Context | None = store.context
+    if ctx is None:
+        raise click.ClickException(f"{data / SITE_FILE} has problems; run `feeds check` first")
+    section_slug = _pick("section", section, ctx.sections, [s.title for s in ctx.sections])
+    author_slug = _pick("author", author, ctx.authors, [a.name for a in ctx.authors])
+    slug = slugify(title)
+    if not slug:
+        raise click.ClickException(f"the title {title!r} gives no usable file name")
+    published = datetime.now(ctx.config.zone)
+    path = data / ARTICLES_DIR / f"{published:%Y}" / f"{published:%m}" / f"{slug}.yaml"
+    if path.exists():
+        raise click.ClickException(f"{path} already exists; choose another title or edit it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = new_article(title.strip(), section_slug, author_slug, published)
+    try:
+        with path.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
+            out.write(text)
+    except FileExistsError:
+        raise click.ClickException(f"{path} already exists; choose another title") from None
+    click.echo(path)
+
+
+def _pick(kind: str, given: str, items, labels: list[str]) -> str:
+    """Return the slug `given` names among sections or authors, or fail with suggestions."""
+    table = lookup_table(items)
+    slug = table.get(given.casefold()) or table.get(slugify(given))
+    if slug is None:
+        choices = [item.slug for item in items]
+        raise click.ClickException(
+            f"unknown {kind} {given!r}{suggest(given, choices + labels)} "
+            f"(known: {', '.join(choices) or 'none'})"
+        )
+    return slug

@@ -13,6 +13,7 @@ the old version stays in place; the first load reads everything at once.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,14 +22,16 @@ from pathlib import Path
 
 from feeds.catalog import Catalog, version_of
 from feeds.load import (
+    ARTICLE_SUFFIXES,
+    ARTICLES_DIR,
     AUTHORS_FILE,
+    DEFAULT_MAX_FILE_BYTES,
     SECTIONS_FILE,
     SITE_FILE,
     Context,
     DataError,
     RawArticle,
     SiteConfig,
-    article_paths,
     build_article,
     check_identity,
     load_authors,
@@ -48,6 +51,35 @@ def _signature(path: Path) -> Signature | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def scan_articles(root: Path) -> dict[str, Signature]:
+    """Return {path relative to root: signature} for every article file, in path order.
+
+    One os.scandir walk: the directory entries tell files from folders without a stat,
+    so each article costs exactly one stat call per poll.
+    """
+    found: dict[str, Signature] = {}
+    stack = [root / ARTICLES_DIR]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # a folder that vanished or cannot be read holds no articles now
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir():
+                    stack.append(Path(entry.path))
+                elif entry.name.endswith(ARTICLE_SUFFIXES) and entry.is_file():
+                    st = entry.stat()
+                    rel = Path(entry.path).relative_to(root).as_posix()
+                    found[rel] = (st.st_mtime_ns, st.st_size, st.st_ino)
+            except OSError:
+                continue  # deleted between listing and stat: gone
+    return dict(sorted(found.items()))
 
 
 def _digest(text: str) -> str:
@@ -159,15 +191,13 @@ class Store:
 
     def _refresh_articles(self) -> bool:
         changed = False
-        paths = article_paths(self.root)
-        present = set(paths)
-        for rel in [p for p in self._files if p not in present]:
+        found = scan_articles(self.root)
+        for rel in [p for p in self._files if p not in found]:
             del self._files[rel]  # a deleted file takes its article with it
             changed = True
-        max_bytes = self._config.max_file_bytes if self._config else None
-        for rel in paths:
+        max_bytes = self._config.max_file_bytes if self._config else DEFAULT_MAX_FILE_BYTES
+        for rel, signature in found.items():
             state = self._files.get(rel)
-            signature = _signature(self.root / rel)
             if state is not None and state.signature == signature:
                 continue
             if not self._ready(signature):
@@ -177,7 +207,7 @@ class Store:
             state.signature = signature
             changed = True
             try:
-                text = read_text(self.root / rel, rel, *([max_bytes] if max_bytes else []))
+                text = read_text(self.root / rel, rel, max_bytes)
             except DataError as error:
                 state.read_problems = [Problem(path=rel, line=error.line, message=error.message)]
                 continue
@@ -230,6 +260,11 @@ class Store:
             and article.section in ctx.section_keys.values()
             and all(a in ctx.author_keys.values() for a in article.authors)
         )
+
+    @property
+    def context(self) -> Context | None:
+        """Return the site, sections and authors articles resolve against (last good)."""
+        return self._context
 
     @property
     def problems(self) -> tuple[Problem, ...]:

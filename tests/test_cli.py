@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from feeds.cli import main
 
@@ -46,3 +47,101 @@ def test_check_without_a_data_folder_says_what_to_do(runner, tmp_path):
     assert result.exit_code == 1
     assert "has no site.yaml" in result.output
     assert "Traceback" not in result.output
+
+
+def test_warnings_do_not_fail_unless_strict(runner, data_dir):
+    result = runner.invoke(main, ["check", "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "articles/2026/02/rada-local-elections-debate.yaml:1: warning: article has no image"
+        in result.output
+    )
+    strict = runner.invoke(main, ["check", "--data", str(data_dir), "--strict"])
+    assert strict.exit_code == 1
+
+
+def test_check_warns_of_a_long_summary_and_a_missing_bio(runner, data_dir, write):
+    write(
+        "articles/long.yaml",
+        f"""
+        title: Long summary
+        section: war
+        author: francis-farrell
+        published: 2026-02-11 10:00
+        summary: {"word " * 80}
+        body: Text.
+    """,
+    )
+    authors = data_dir / "authors.yaml"
+    authors.write_text(authors.read_text() + "- slug: no-bio\n  name: No Bio\n")
+    result = runner.invoke(main, ["check", "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "articles/long.yaml:5: warning: summary is 399 characters" in result.output
+    assert "authors.yaml:" in result.output and "author 'no-bio' has no bio" in result.output
+
+
+def test_new_writes_a_draft_that_passes_check(runner, data_dir):
+    result = runner.invoke(
+        main,
+        [
+            "new",
+            'Kyiv: "quotes", colons & no',
+            "--section",
+            "War",
+            "--author",
+            "Francis Farrell",
+            "--data",
+            str(data_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    path = Path(result.output.strip())
+    assert path.parent.parent.parent == data_dir / "articles"
+    assert path.name == "kyiv-quotes-colons-no.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert 'title: "Kyiv: \\"quotes\\", colons & no"' in text
+    assert "section: war" in text and "- francis-farrell" in text and "draft: true" in text
+    assert "# image:" in text and "# summary:" in text
+    checked = runner.invoke(main, ["check", "--data", str(data_dir), "--format", "json"])
+    report = json.loads(checked.stdout)
+    assert report["errors"] == 0
+    assert report["articles"]["draft"] == 2
+    assert not [p for p in report["problems"] if p["path"].endswith(path.name)]
+
+
+def test_new_uses_todays_date_in_the_site_timezone(runner, data_dir):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    result = runner.invoke(
+        main, ["new", "Dated", "-s", "war", "-a", "francis-farrell", "--data", str(data_dir)]
+    )
+    today = datetime.now(ZoneInfo("Europe/Kyiv"))
+    path = Path(result.output.strip())
+    assert path.parent == data_dir / "articles" / f"{today:%Y}" / f"{today:%m}"
+    assert f'published: "{today:%Y-%m-%d}' in path.read_text()
+
+
+def test_new_refuses_to_overwrite(runner, data_dir):
+    args = ["new", "Same title", "-s", "war", "-a", "francis-farrell", "--data", str(data_dir)]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0
+    before = Path(first.output.strip()).read_bytes()
+    second = runner.invoke(main, args)
+    assert second.exit_code == 1
+    assert "already exists" in second.output
+    assert Path(first.output.strip()).read_bytes() == before
+
+
+def test_new_suggests_close_sections_and_authors(runner, data_dir):
+    bad_section = runner.invoke(
+        main, ["new", "T", "-s", "wr", "-a", "francis-farrell", "--data", str(data_dir)]
+    )
+    assert bad_section.exit_code == 1
+    assert "unknown section 'wr'; did you mean 'war'?" in bad_section.output
+    bad_author = runner.invoke(
+        main, ["new", "T", "-s", "war", "-a", "Fransis Farel", "--data", str(data_dir)]
+    )
+    assert bad_author.exit_code == 1
+    assert "unknown author 'Fransis Farel'; did you mean 'Francis Farrell'?" in bad_author.output
+    assert not list((data_dir / "articles").glob("*/*/t.yaml"))

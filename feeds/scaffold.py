@@ -1,0 +1,43 @@
+"""A new article file, with every field an editor needs explained in place."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+
+def _quoted(text: str) -> str:
+    # A JSON string is a valid double-quoted YAML scalar: any title is safe in it.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def new_article(title: str, section: str, author: str, published: datetime) -> str:
+    """Return the text of a new article file, marked as a draft until the editor is done."""
+    return f"""\
+# Created by `feeds new`. Fields marked (optional) can be deleted.
+# Check your work with `feeds check` before removing `draft: true`.
+
+title: {_quoted(title)}
+# subtitle: "One sentence under the title"          (optional)
+section: {section}
+authors:
+  - {author}
+# A date and time in any common form; with no zone, the site's timezone applies.
+# A time in the future keeps the article out of every feed until then.
+published: "{published:%Y-%m-%d %H:%M}"
+# updated: "{published:%Y-%m-%d %H:%M}"          (optional) last substantive change
+tags: []                                           # e.g. [NATO, Ukraine]
+# summary: "Plain text, about 300 characters at most"   (optional) else the first paragraph
+# image:                                           (optional)
+#   url: https://example.org/media/picture.jpg
+#   caption: What the picture shows.
+#   credit: Photographer/Agency
+#   alt: A description for readers who cannot see it
+# slug, id and url are derived from the file name, site and date; set them only to
+# keep an old article's address.
+draft: true                                        # delete this line to publish
+body: |
+  Write the article here, in Markdown: **bold**, _italic_, [links](https://example.org).
+
+  Leave a blank line between paragraphs.
+"""

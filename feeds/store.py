@@ -56,15 +56,17 @@ def _signature(path: Path) -> Signature | None:
 def scan_articles(root: Path) -> dict[str, Signature]:
     """Return {path relative to root: signature} for every article file, in path order.
 
-    One os.scandir walk: the directory entries tell files from folders without a stat,
-    so each article costs exactly one stat call per poll.
+    One os.scandir walk on plain strings: directory entries tell files from folders
+    without a stat, so each article costs one stat call per poll and no pathlib objects.
     """
     found: dict[str, Signature] = {}
-    stack = [root / ARTICLES_DIR]
+    prefix = len(str(root)) + 1
+    stack = [os.path.join(root, ARTICLES_DIR)]
     while stack:
         folder = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError:
             continue  # a folder that vanished or cannot be read holds no articles now
         for entry in entries:
@@ -72,10 +74,10 @@ def scan_articles(root: Path) -> dict[str, Signature]:
                 continue
             try:
                 if entry.is_dir():
-                    stack.append(Path(entry.path))
+                    stack.append(entry.path)
                 elif entry.name.endswith(ARTICLE_SUFFIXES) and entry.is_file():
                     st = entry.stat()
-                    rel = Path(entry.path).relative_to(root).as_posix()
+                    rel = entry.path[prefix:].replace(os.sep, "/")
                     found[rel] = (st.st_mtime_ns, st.st_size, st.st_ino)
             except OSError:
                 continue  # deleted between listing and stat: gone

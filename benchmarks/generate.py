@@ -9,7 +9,17 @@ from pathlib import Path
 import yaml
 
 SECTIONS = ["war", "politics", "business", "culture", "science", "sport", "world", "opinion"]
-WORDS = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "was", "by", "at", "from", "this", "be", "are", "it", "an", "has", "have", "government", "ministry", "front", "line", "drone", "energy", "grid", "budget", "parliament", "court", "election", "museum", "theatre", "festival", "bank", "market", "export", "grain", "shipment", "reform", "agency", "treaty", "summit", "officials", "said", "reported", "according", "analysts", "warned", "agreed", "announced", "expected", "weeks", "region", "city", "village", "border", "coast", "river", "port", "railway", "bridge", "station", "factory", "school", "hospital", "volunteers", "soldiers", "brigade", "commander", "minister", "president", "deputies", "council"]
+WORDS = tuple(
+    (  # noqa: SIM905
+        "the of and to in a is that for on with as was by at from this be are it an has have "
+        "government ministry front line drone energy grid budget parliament court election "
+        "museum theatre festival bank market export grain shipment reform agency treaty "
+        "summit officials said reported according analysts warned agreed announced expected "
+        "weeks region city village border coast river port railway bridge station factory "
+        "school hospital volunteers soldiers brigade commander minister president deputies "
+        "council "
+    ).split()
+)
 DATE_FORMS = [
     lambda d: d.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
     lambda d: d.strftime("%Y-%m-%d %H:%M"),

@@ -48,20 +48,38 @@ class Feed:
     sections: Mapping[str, Section]
     authors: Mapping[str, Author]
     tag_names: Mapping[str, str]  # tag slug -> display name
-    next_change: datetime | None = None  # when a scheduled article joins this feed
+    next_change: datetime | None = None  # when a scheduled article changes this document
+    page: int = 0  # 0: the subscription document; 1 (oldest) to `pages`: archive documents
+    pages: int = 0  # how many archive documents the feed has (RFC 5005)
+    complete: bool = False  # an archive document that is full, so stable
+
+    @property
+    def base(self) -> str:
+        """Return the feed's URL path prefix, e.g. /sections/war (empty for the site feed)."""
+        prefix = KIND_PATHS[self.kind]
+        return f"/{prefix}/{self.slug}" if prefix else ""
 
     @property
     def path(self) -> str:
-        """Return the URL path of the feed without its extension, e.g. /sections/war/feed."""
-        prefix = KIND_PATHS[self.kind]
-        return f"/{prefix}/{self.slug}/feed" if prefix else "/feed"
+        """Return this document's URL path without extension, e.g. /sections/war/feed."""
+        return self.page_path(self.page)
 
-    def url(self, extension: str) -> str:
-        """Return the feed's absolute URL in one format (rss, atom, json)."""
-        return f"{self.site.url}{self.path}.{extension}"
+    def page_path(self, page: int) -> str:
+        """Return the URL path, without extension, of the subscription (0) or an archive page."""
+        return f"{self.base}/archive/{page}" if page else f"{self.base}/feed"
+
+    def url(self, extension: str, page: int | None = None) -> str:
+        """Return the absolute URL of this document (or of another page) in one format."""
+        return f"{self.site.url}{self.page_path(self.page if page is None else page)}.{extension}"
 
     def max_age(self, now: datetime) -> int:
-        """Return the cache lifetime: the site's, cut short by the next scheduled article."""
+        """Return the cache lifetime, cut short by the next scheduled article that changes it.
+
+        A full archive document never changes unless an article in it is edited, so it
+        gets the long archive lifetime.
+        """
+        if self.complete:
+            return self.site.archive_max_age
         if self.next_change is None:
             return self.site.max_age
         remaining = (self.next_change - now).total_seconds()
@@ -160,7 +178,7 @@ class View:
             key: min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
             for key, counter in spellings.items()
         }
-        self._feeds: dict[tuple[Kind, str], Feed | None] = {}
+        self._feeds: dict[tuple[Kind, str, int], Feed | None] = {}
 
     def slugs(self, kind: Kind) -> list[str]:
         """Return the slugs that have a feed of this kind, in display order."""
@@ -173,21 +191,30 @@ class View:
         return sorted(self.by_tag)
 
     def feeds(self) -> Iterable[Feed]:
-        """Yield every feed: site-wide, sections, authors, tags."""
+        """Yield every subscription document: site-wide, sections, authors, tags."""
         for kind in KINDS:
             for slug in self.slugs(kind):
                 feed = self.feed(kind, slug)
                 if feed is not None:
                     yield feed
 
-    def feed(self, kind: Kind, slug: str = "") -> Feed | None:
-        """Return one feed, or None when there is no such section, author or tag."""
-        key = (kind, slug)
+    def documents(self) -> Iterable[Feed]:
+        """Yield every feed document: each subscription document and its archive pages."""
+        for feed in self.feeds():
+            yield feed
+            for page in range(1, feed.pages + 1):
+                archive = self.feed(feed.kind, feed.slug, page)
+                assert archive is not None
+                yield archive
+
+    def feed(self, kind: Kind, slug: str = "", page: int = 0) -> Feed | None:
+        """Return one feed document, or None when there is no such feed or page."""
+        key = (kind, slug, page)
         if key not in self._feeds:
-            self._feeds[key] = self._make_feed(kind, slug)
+            self._feeds[key] = self._make_feed(kind, slug, page)
         return self._feeds[key]
 
-    def _make_feed(self, kind: Kind, slug: str) -> Feed | None:
+    def _make_feed(self, kind: Kind, slug: str, page: int) -> Feed | None:
         catalog, site = self.catalog, self.catalog.site
         if kind == "site" and slug == "":
             title, description, home = site.title, site.description, site.url + "/"
@@ -213,7 +240,23 @@ class View:
             articles = self.by_tag[slug]
         else:
             return None
-        entries = tuple(articles[: site.items_per_feed])
+        # RFC 5005 archives: the subscription document holds the newest entries; older ones
+        # fill fixed-size pages counted from the oldest, so a full page never changes when
+        # new articles arrive. Only the newest page may be partial.
+        archived = articles[site.items_per_feed :][::-1]  # oldest first
+        size = site.archive_size
+        pages = -(-len(archived) // size)
+        next_change = self._next_change(kind, slug)
+        complete = False
+        if page == 0:
+            entries = tuple(articles[: site.items_per_feed])
+        elif 1 <= page <= pages:
+            entries = tuple(archived[(page - 1) * size : page * size][::-1])
+            complete = len(entries) == size
+            if complete:
+                next_change = None
+        else:
+            return None
         # Every timestamp comes from the data so that the same data gives the same bytes.
         # An empty feed takes the newest time in the publication rather than "now".
         newest = entries or self.live
@@ -230,7 +273,10 @@ class View:
             sections=catalog.sections,
             authors=catalog.authors,
             tag_names=self.tag_names,
-            next_change=self._next_change(kind, slug),
+            next_change=next_change,
+            page=page,
+            pages=pages,
+            complete=complete,
         )
 
     def _next_change(self, kind: Kind, slug: str) -> datetime | None:

@@ -342,7 +342,7 @@ def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
 
 SITE_FIELDS = (
     "title", "url", "language", "description", "timezone", "items_per_feed", "max_age",
-    "copyright", "icon", "logo", "max_file_bytes",
+    "archive_size", "archive_max_age", "copyright", "icon", "logo", "max_file_bytes",
 )  # fmt: skip
 
 
@@ -375,15 +375,21 @@ def load_site(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
             f"unknown timezone {zone_name!r}; use an IANA name like Europe/Kyiv or UTC",
         )
         zone = ZoneInfo("UTC")
-    items = f.get("items_per_feed", _int)
-    if items is not None and items < 1:
-        f.problem(f.key_line("items_per_feed"), "'items_per_feed' must be at least 1")
-        items = None
-    max_age = f.get("max_age", _int)
-    if max_age is not None and max_age < 0:
-        f.problem(f.key_line("max_age"), "'max_age' must be 0 or more seconds")
-        max_age = None
-    max_bytes = f.get("max_file_bytes", _int)
+
+    def number(name: str, minimum: int, default: int) -> int:
+        value = f.get(name, _int)
+        if value is None:
+            return default
+        if value < minimum:
+            f.problem(f.key_line(name), f"'{name}' must be {minimum} or more")
+            return default
+        return value
+
+    items = number("items_per_feed", 1, 50)
+    max_age = number("max_age", 0, 300)
+    archive_size = number("archive_size", 1, items)
+    archive_max_age = number("archive_max_age", 0, 86400)
+    max_bytes = number("max_file_bytes", 1, DEFAULT_MAX_FILE_BYTES)
     if any(p.severity == "error" for p in problems) or title is None or url is None:
         return None, problems
     site = Site(
@@ -392,17 +398,17 @@ def load_site(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         language=f.text("language") or "en",
         description=f.text("description") or title,
         timezone=zone_name,
-        items_per_feed=items or 50,
-        max_age=300 if max_age is None else max_age,
+        items_per_feed=items,
+        max_age=max_age,
+        archive_size=archive_size,
+        archive_max_age=archive_max_age,
         copyright=f.text("copyright"),
         icon=f.get("icon", _url),
         logo=f.get("logo", _url),
     )
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return SiteConfig(
-        site=site, zone=zone, max_file_bytes=max_bytes or DEFAULT_MAX_FILE_BYTES
-    ), problems
+    return SiteConfig(site=site, zone=zone, max_file_bytes=max_bytes), problems
 
 
 def _load_list(root: Path, rel: str, problems: list[Problem]) -> Iterator[_Fields]:

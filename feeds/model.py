@@ -32,8 +32,10 @@ class Site:
     language: str = "en"
     description: str = ""
     timezone: str = "UTC"
-    items_per_feed: int = 50
-    max_age: int = 300
+    items_per_feed: int = 50  # entries in a subscription document
+    max_age: int = 300  # seconds a subscription document may be cached
+    archive_size: int = 50  # entries in each RFC 5005 archive document
+    archive_max_age: int = 86400  # seconds a full archive document may be cached
     copyright: str | None = None
     icon: str | None = None
     logo: str | None = None

@@ -90,13 +90,17 @@ class Publisher:
         now = self.clock()
         return catalog.view(now), now
 
-    def document(self, view: View, kind: Kind, slug: str, fmt: str) -> tuple[Document, Feed] | None:
-        """Return the rendered document for one feed, rendering it at most once per data state."""
-        feed = view.feed(kind, slug)
-        if feed is None or fmt not in FORMATS:
+    def document(
+        self, view: View, kind: Kind, slug: str, fmt: str, page: int = 0
+    ) -> tuple[Document, Feed] | None:
+        """Return one rendered feed document, rendering it at most once per data state."""
+        if fmt not in FORMATS:
+            return None
+        feed = view.feed(kind, slug, page)
+        if feed is None:
             return None
         catalog = view.catalog
-        key = (catalog.version, len(view.live), kind, slug, fmt)
+        key = (catalog.version, len(view.live), kind, slug, page, fmt)
         document = self._cache.get(key)
         if document is None:
             document = Document.of(render_feed(feed, fmt), CONTENT_TYPES[fmt], feed.updated)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import html
+import json
 
 import feedgen.entry
 import feedgen.feed
@@ -28,6 +29,13 @@ from feeds.model import Article
 from feeds.text import slugify
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
+MEDIA_TYPES = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
 GENERATOR = "feeds"
 
 
@@ -93,14 +101,66 @@ class _AtomLinks(BaseEntryExtension):
         return entry
 
 
-def _generator(feed: Feed) -> FeedGenerator:
+class _History(BaseExtension):
+    """Writes RFC 5005 links (prev-archive, next-archive, current) and fh:archive.
+
+    feedgen only accepts a few link relations and writes none but rel="self" into RSS,
+    so these are added here: as <link> in Atom and as <atom:link> in RSS's channel.
+    """
+
+    def __init__(self):
+        self.links: list[dict[str, str]] = []
+        self.archive = False
+
+    def extend_ns(self):
+        return {"fh": HISTORY_NS} if self.archive else {}
+
+    def _extend(self, parent, link_tag: str) -> None:
+        for attributes in self.links:
+            etree.SubElement(parent, link_tag, attributes)
+        if self.archive:
+            etree.SubElement(parent, f"{{{HISTORY_NS}}}archive")
+
+    def extend_atom(self, feed):
+        self._extend(feed, "link")  # feedgen's Atom elements are in no namespace
+        return feed
+
+    def extend_rss(self, feed):
+        self._extend(feed.find("channel"), f"{{{ATOM_NS}}}link")
+        return feed
+
+
+def history_links(feed: Feed, fmt: str) -> list[dict[str, str]]:
+    """Return the RFC 5005 links of a feed document: to older, newer and current pages."""
+    links = []
+    if feed.page:
+        links.append({"rel": "current", "href": feed.url(fmt, page=0)})
+    older = feed.page - 1 if feed.page else feed.pages
+    if older >= 1:
+        links.append({"rel": "prev-archive", "href": feed.url(fmt, page=older)})
+    if feed.page and feed.page < feed.pages:
+        links.append({"rel": "next-archive", "href": feed.url(fmt, page=feed.page + 1)})
+    for link in links:
+        link["type"] = MEDIA_TYPES[fmt]
+    return links
+
+
+def _generator(feed: Feed, fmt: str) -> FeedGenerator:
     """Return a FeedGenerator holding the feed's metadata and entries."""
     site = feed.site
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("media", _MediaFeed, _MediaEntry, atom=False, rss=True)
     fg.register_extension("atomlinks", BaseExtension, _AtomLinks, atom=True, rss=False)
-    fg.id(feed.url("atom"))
+    fg.register_extension("history", _History, BaseEntryExtension)
+    fg.history.links = history_links(feed, fmt)
+    # fh:archive marks an archive document (RFC 5005 section 4). A feed whose only archive
+    # page has no prev- or next-archive link leaves it out: the W3C validator reads an
+    # fh:archive with neither link as an incomplete archive, and `current` already
+    # tells a client where the subscription document is.
+    fg.history.archive = feed.page > 0 and feed.pages > 1
+    # Every page of a feed is the same feed (RFC 5005), so it has one id.
+    fg.id(feed.url("atom", page=0))
     fg.title(feed.title)
     fg.subtitle(feed.description)  # also RSS <description>
     fg.language(site.language)
@@ -175,7 +235,7 @@ def _credit(credit: str) -> str:
 
 def render_rss(feed: Feed) -> bytes:
     """Return the feed as an RSS 2.0 document."""
-    fg = _generator(feed)
+    fg = _generator(feed, "rss")
     # RSS takes the channel <link> from the last link added, so the page goes last.
     fg.link(href=feed.url("rss"), rel="self", type="application/rss+xml")
     fg.link(href=feed.home_url, rel="alternate")
@@ -184,21 +244,70 @@ def render_rss(feed: Feed) -> bytes:
 
 def render_atom(feed: Feed) -> bytes:
     """Return the feed as an Atom 1.0 document."""
-    fg = _generator(feed)
+    fg = _generator(feed, "atom")
     fg.link(href=feed.url("atom"), rel="self", type="application/atom+xml")
     fg.link(href=feed.home_url, rel="alternate", type="text/html")
     return fg.atom_str(pretty=True)
 
 
-RENDERERS = {"rss": render_rss, "atom": render_atom}
-CONTENT_TYPES = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-}
+def render_json(feed: Feed) -> bytes:
+    """Return the feed as a JSON Feed 1.1 document; older pages are linked by next_url."""
+    site = feed.site
+    document: dict = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": feed.home_url,
+        "feed_url": feed.url("json", page=0),
+        "description": feed.description,
+    }
+    older = feed.page - 1 if feed.page else feed.pages
+    if older >= 1:
+        document["next_url"] = feed.url("json", page=older)
+    if site.icon:
+        document["icon"] = site.icon
+    if feed.kind == "author":
+        document["authors"] = [_json_author(feed.authors[feed.slug])]
+    else:
+        document["authors"] = [{"name": site.title, "url": site.url + "/"}]
+    document["language"] = site.language
+    document["items"] = [_json_item(feed, article) for article in feed.entries]
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_author(author) -> dict[str, str]:
+    out = {"name": author.name}
+    if author.url:
+        out["url"] = author.url
+    if author.image:
+        out["avatar"] = author.image
+    return out
+
+
+def _json_item(feed: Feed, article: Article) -> dict:
+    item: dict = {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "summary": article.summary,
+        "content_html": _content_html(article),
+    }
+    if article.image is not None:
+        item["image"] = article.image.url
+    item["date_published"] = article.published.isoformat()
+    if article.updated is not None:
+        item["date_modified"] = article.updated.isoformat()
+    item["authors"] = [_json_author(feed.authors[slug]) for slug in article.authors]
+    section = feed.sections[article.section].title
+    item["tags"] = [section] + [feed.tag_names.get(slugify(t), t) for t in article.tags]
+    return item
+
+
+RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}
+CONTENT_TYPES = {fmt: f"{media_type}; charset=utf-8" for fmt, media_type in MEDIA_TYPES.items()}
 
 
 def render_feed(feed: Feed, fmt: str) -> bytes:
-    """Return the feed in one format: rss or atom."""
+    """Return the feed document in one format: rss, atom or json."""
     try:
         renderer = RENDERERS[fmt]
     except KeyError:

@@ -16,6 +16,13 @@ from feeds.publisher import FORMATS, Publisher
 _KIND_BY_SEGMENT: dict[str, Kind] = {"sections": "section", "authors": "author", "tags": "tag"}
 
 
+def _page_number(text: str) -> int:
+    """Return an archive page number, 404 for anything but 1, 2, 3... (no 0, no 01)."""
+    if not (text.isascii() and text.isdigit()) or text.startswith("0") or len(text) > 9:
+        abort(404)
+    return int(text)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the app. Config: DATA (folder), CLOCK (callable giving aware UTC now),
     POLL_INTERVAL (seconds between data checks; 0 turns live reload off), SETTLE."""
@@ -43,12 +50,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # the app is created) gets its own reload thread.
         publisher.watch()
 
-    def serve(kind: Kind, slug: str, fmt: str) -> Response:
+    def serve(kind: Kind, slug: str, fmt: str, page: int = 0) -> Response:
         current = publisher.view()
         if current is None:
             abort(503)
         view, now = current
-        found = publisher.document(view, kind, slug, fmt)
+        found = publisher.document(view, kind, slug, fmt, page)
         if found is None:
             abort(404)
         document, feed = found
@@ -80,6 +87,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.get("/<any(sections, authors, tags):segment>/<slug>/feed.<fmt>")
     def sub_feed(segment: str, slug: str, fmt: str) -> Response:
         return serve(_KIND_BY_SEGMENT[segment], slug, fmt)
+
+    @app.get("/archive/<page>.<fmt>")
+    def site_archive(page: str, fmt: str) -> Response:
+        return serve("site", "", fmt, _page_number(page))
+
+    @app.get("/<any(sections, authors, tags):segment>/<slug>/archive/<page>.<fmt>")
+    def sub_archive(segment: str, slug: str, page: str, fmt: str) -> Response:
+        return serve(_KIND_BY_SEGMENT[segment], slug, fmt, _page_number(page))
 
     @app.get("/")
     def index() -> str:

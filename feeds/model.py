@@ -41,6 +41,12 @@ class Site:
     logo: str | None = None
 
     @property
+    def path(self) -> str:
+        """Return the path of the site's url ("" at a domain's root), for in-site links."""
+        after_host = self.url.split("://", 1)[1]
+        return "/" + after_host.split("/", 1)[1] if "/" in after_host else ""
+
+    @property
     def host(self) -> str:
         """Return the host name of the site's url (the tag URI authority)."""
         return self.url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0].lower()

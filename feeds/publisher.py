@@ -15,11 +15,14 @@ from pathlib import Path
 from werkzeug.http import http_date
 
 from feeds.catalog import Catalog, Feed, Kind, View
+from feeds.pages import render_feed_page, render_index, render_opml
 from feeds.render import CONTENT_TYPES, render_feed
 from feeds.store import Store
 
 log = logging.getLogger(__name__)
 FORMATS = tuple(CONTENT_TYPES)
+HTML = "text/html; charset=utf-8"
+OPML = "text/x-opml; charset=utf-8"
 
 
 def utc_now() -> datetime:
@@ -90,26 +93,58 @@ class Publisher:
         now = self.clock()
         return catalog.view(now), now
 
-    def document(
-        self, view: View, kind: Kind, slug: str, fmt: str, page: int = 0
-    ) -> tuple[Document, Feed] | None:
-        """Return one rendered feed document, rendering it at most once per data state."""
-        if fmt not in FORMATS:
-            return None
-        feed = view.feed(kind, slug, page)
-        if feed is None:
-            return None
+    def _cached(self, view: View, key: tuple, make: Callable[[], Document]) -> Document:
+        """Return the document for key in this data state, making it at most once."""
         catalog = view.catalog
-        key = (catalog.version, len(view.live), kind, slug, page, fmt)
-        document = self._cache.get(key)
+        full_key = (catalog.version, len(view.live), *key)
+        document = self._cache.get(full_key)
         if document is None:
-            document = Document.of(render_feed(feed, fmt), CONTENT_TYPES[fmt], feed.updated)
+            document = make()
             with self._cache_lock:
                 if self._cache_version != catalog.version:
                     # A new data version makes every older document unreachable.
                     self._cache = {}
                     self._cache_version = catalog.version
-                self._cache[key] = document
+                self._cache[full_key] = document
+        return document
+
+    def document(
+        self, view: View, kind: Kind, slug: str, fmt: str, page: int = 0
+    ) -> tuple[Document, Feed] | None:
+        """Return one rendered feed document and its feed."""
+        if fmt not in FORMATS:
+            return None
+        feed = view.feed(kind, slug, page)
+        if feed is None:
+            return None
+        document = self._cached(
+            view,
+            (kind, slug, page, fmt),
+            lambda: Document.of(render_feed(feed, fmt), CONTENT_TYPES[fmt], feed.updated),
+        )
+        return document, feed
+
+    def page(self, view: View, kind: Kind, slug: str = "") -> tuple[Document, Feed] | None:
+        """Return an HTML page and the feed it presents: the index (site) or a feed's page."""
+        feed = view.feed(kind, slug)
+        if feed is None:
+            return None
+
+        def make() -> Document:
+            body = render_index(view) if kind == "site" else render_feed_page(view, feed)
+            return Document.of(body, HTML, feed.updated)
+
+        document = self._cached(view, ("page", kind, slug), make)
+        return document, feed
+
+    def opml(self, view: View) -> tuple[Document, Feed] | None:
+        """Return the OPML list of every feed, with the site feed for its cache headers."""
+        feed = view.feed("site")
+        if feed is None:
+            return None
+        document = self._cached(
+            view, ("opml",), lambda: Document.of(render_opml(view), OPML, feed.updated)
+        )
         return document, feed
 
     # -- live reload ----------------------------------------------------------------------

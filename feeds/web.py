@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, render_template, request
+from flask import Flask, Response, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from feeds.catalog import KINDS, Kind
+from feeds.catalog import Feed, Kind, View
 from feeds.http import accepts_gzip, not_modified
-from feeds.publisher import FORMATS, Publisher
+from feeds.publisher import Document, Publisher
 
 _KIND_BY_SEGMENT: dict[str, Kind] = {"sections": "section", "authors": "author", "tags": "tag"}
 
@@ -50,12 +51,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # the app is created) gets its own reload thread.
         publisher.watch()
 
-    def serve(kind: Kind, slug: str, fmt: str, page: int = 0) -> Response:
+    def current_view() -> tuple[View, datetime]:
         current = publisher.view()
         if current is None:
-            abort(503)
-        view, now = current
-        found = publisher.document(view, kind, slug, fmt, page)
+            abort(503)  # site.yaml has never loaded: nothing can be built
+        return current
+
+    def respond(found: tuple[Document, Feed] | None, now: datetime) -> Response:
+        """Answer with a cached document: 304 if the client's copy is current, else 200."""
         if found is None:
             abort(404)
         document, feed = found
@@ -80,6 +83,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             headers["Content-Encoding"] = "gzip"
         return Response(document.gzipped if gzipped else document.body, headers=headers)
 
+    def serve(kind: Kind, slug: str, fmt: str, page: int = 0) -> Response:
+        view, now = current_view()
+        return respond(publisher.document(view, kind, slug, fmt, page), now)
+
     @app.get("/feed.<fmt>")
     def site_feed(fmt: str) -> Response:
         return serve("site", "", fmt)
@@ -97,13 +104,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return serve(_KIND_BY_SEGMENT[segment], slug, fmt, _page_number(page))
 
     @app.get("/")
-    def index() -> str:
-        current = publisher.view()
-        if current is None:
-            abort(503)
-        view, _ = current
-        groups = [(kind, [f for f in view.feeds() if f.kind == kind]) for kind in KINDS]
-        return render_template("index.html", site=view.catalog.site, groups=groups, formats=FORMATS)
+    def index() -> Response:
+        view, now = current_view()
+        return respond(publisher.page(view, "site"), now)
+
+    @app.get("/<any(sections, authors, tags):segment>/<slug>/")
+    def feed_page(segment: str, slug: str) -> Response:
+        view, now = current_view()
+        return respond(publisher.page(view, _KIND_BY_SEGMENT[segment], slug), now)
+
+    @app.get("/feeds.opml")
+    def opml() -> Response:
+        view, now = current_view()
+        return respond(publisher.opml(view), now)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -1,0 +1,113 @@
+"""HTML pages and the OPML list: pure functions from a View to bytes, like render.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from lxml import etree
+
+from feeds.catalog import Feed, Kind, View
+from feeds.render import MEDIA_TYPES, _rfc822
+
+FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+GROUP_LABELS: dict[Kind, str] = {
+    "site": "Everything",
+    "section": "Sections",
+    "author": "Authors",
+    "tag": "Tags",
+}
+PREVIEW = 10  # entries shown on a section, author or tag page
+
+_templates = Environment(
+    loader=PackageLoader("feeds", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%d %b %Y, %H:%M UTC")
+
+
+_templates.filters["when"] = _when
+_templates.globals.update(FORMAT_LABELS=FORMAT_LABELS, MEDIA_TYPES=MEDIA_TYPES)
+
+
+def entry_count(view: View, feed: Feed) -> int:
+    """Return how many live articles a feed has in all, archives included."""
+    if feed.kind == "site":
+        return len(view.live)
+    index = {"section": view.by_section, "author": view.by_author, "tag": view.by_tag}
+    return len(index[feed.kind].get(feed.slug, []))
+
+
+def _render(template: str, **context) -> bytes:
+    return _templates.get_template(template).render(**context).encode("utf-8")
+
+
+def render_index(view: View) -> bytes:
+    """Return the page that lists every feed, grouped, with autodiscovery for the site feeds."""
+    groups = [
+        (GROUP_LABELS[kind], [(f, entry_count(view, f)) for f in view.feeds() if f.kind == kind])
+        for kind in GROUP_LABELS
+    ]
+    site_feed = view.feed("site")
+    return _render("index.html", site=view.catalog.site, feed=site_feed, groups=groups)
+
+
+def render_feed_page(view: View, feed: Feed) -> bytes:
+    """Return a section, author or tag page: its latest entries and how to subscribe."""
+    kind, slug = feed.kind, feed.slug
+    if kind == "site":
+        raise ValueError("the site feed's page is the index: use render_index")
+    author = view.catalog.authors[slug] if kind == "author" else None
+    section = view.catalog.sections[slug] if kind == "section" else None
+    return _render(
+        "feed_page.html",
+        site=view.catalog.site,
+        feed=feed,
+        kind=kind,
+        author=author,
+        section=section,
+        entries=[
+            (article, ", ".join(view.catalog.authors[a].name for a in article.authors))
+            for article in feed.entries[:PREVIEW]
+        ],
+        total=entry_count(view, feed),
+    )
+
+
+def render_opml(view: View) -> bytes:
+    """Return every feed as an OPML 2.0 subscription list, grouped by kind."""
+    site = view.catalog.site
+    opml = etree.Element("opml", version="2.0")
+    head = etree.SubElement(opml, "head")
+    etree.SubElement(head, "title").text = f"{site.title}: every feed"
+    site_feed = view.feed("site")
+    if site_feed is not None:
+        etree.SubElement(head, "dateModified").text = _rfc822(site_feed.updated)
+    etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
+    body = etree.SubElement(opml, "body")
+    for kind, label in GROUP_LABELS.items():
+        feeds = [f for f in view.feeds() if f.kind == kind]
+        if not feeds:
+            continue
+        group = etree.SubElement(body, "outline", text=label, title=label)
+        for feed in feeds:
+            _outline(group, feed)
+    return etree.tostring(opml, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _outline(parent: etree._Element, feed: Feed) -> None:
+    attributes = {
+        "type": "rss",  # OPML's word for any feed, Atom included
+        "text": feed.title,
+        "title": feed.title,
+        "description": feed.description,
+        "xmlUrl": feed.url("rss"),
+        "htmlUrl": feed.home_url,
+        "language": feed.site.language,
+    }
+    etree.SubElement(parent, "outline", attributes)

@@ -33,6 +33,23 @@ KIND_PATHS: dict[Kind, str] = {
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+def feed_base(kind: Kind, slug: str) -> str:
+    """Return a feed's URL path prefix, e.g. /sections/war (empty for the site feed)."""
+    prefix = KIND_PATHS[kind]
+    return f"/{prefix}/{slug}" if prefix else ""
+
+
+def surrogate_key(kind: Kind, slug: str) -> str:
+    """Return the CDN key naming every document of one feed."""
+    return f"{kind}/{slug}" if slug else "site"
+
+
+def document_path(kind: Kind, slug: str, page: int) -> str:
+    """Return a feed document's URL path without extension: subscription (0) or archive."""
+    base = feed_base(kind, slug)
+    return f"{base}/archive/{page}" if page else f"{base}/feed"
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Feed:
     """One feed's description and entries, everything a renderer needs."""
@@ -40,6 +57,7 @@ class Feed:
     site: Site
     kind: Kind
     slug: str
+    name: str  # what the feed is about: the site's, section's, author's or tag's name
     title: str
     description: str
     home_url: str  # the HTML page the feed is about
@@ -56,8 +74,7 @@ class Feed:
     @property
     def base(self) -> str:
         """Return the feed's URL path prefix, e.g. /sections/war (empty for the site feed)."""
-        prefix = KIND_PATHS[self.kind]
-        return f"/{prefix}/{self.slug}" if prefix else ""
+        return feed_base(self.kind, self.slug)
 
     @property
     def path(self) -> str:
@@ -66,11 +83,25 @@ class Feed:
 
     def page_path(self, page: int) -> str:
         """Return the URL path, without extension, of the subscription (0) or an archive page."""
-        return f"{self.base}/archive/{page}" if page else f"{self.base}/feed"
+        return document_path(self.kind, self.slug, page)
 
     def url(self, extension: str, page: int | None = None) -> str:
         """Return the absolute URL of this document (or of another page) in one format."""
         return f"{self.site.url}{self.page_path(self.page if page is None else page)}.{extension}"
+
+    @property
+    def surrogate_keys(self) -> str:
+        """Return the CDN purge keys of every document of this feed (all formats and pages)."""
+        return f"feeds {surrogate_key(self.kind, self.slug)}"
+
+    def cache_control(self, now: datetime) -> str:
+        """Return the Cache-Control value for this document at `now`."""
+        value = f"public, max-age={self.max_age(now)}"
+        if self.site.stale_while_revalidate:
+            value += f", stale-while-revalidate={self.site.stale_while_revalidate}"
+        if self.site.stale_if_error:
+            value += f", stale-if-error={self.site.stale_if_error}"
+        return value
 
     def max_age(self, now: datetime) -> int:
         """Return the cache lifetime, cut short by the next scheduled article that changes it.
@@ -217,24 +248,23 @@ class View:
     def _make_feed(self, kind: Kind, slug: str, page: int) -> Feed | None:
         catalog, site = self.catalog, self.catalog.site
         if kind == "site" and slug == "":
-            title, description, home = site.title, site.description, site.url + "/"
+            name, description, home = site.title, site.description, site.url + "/"
             articles: list[Article] = list(self.live)
         elif kind == "section" and slug in catalog.sections:
             section = catalog.sections[slug]
-            title = f"{section.title} | {site.title}"
+            name = section.title
             description = section.description or f"{section.title} from {site.title}"
             home = f"{site.url}/sections/{slug}/"
             articles = self.by_section.get(slug, [])
         elif kind == "author" and slug in catalog.authors:
             author = catalog.authors[slug]
-            title = f"{author.name} | {site.title}"
+            name = author.name
             role = f", {author.role}" if author.role else ""
             description = f"Articles by {author.name}{role}, in {site.title}"
             home = author.url or f"{site.url}/authors/{slug}/"
             articles = self.by_author.get(slug, [])
         elif kind == "tag" and slug in self.by_tag:
             name = self.tag_names[slug]
-            title = f"{name} | {site.title}"
             description = f"Articles tagged “{name}” in {site.title}"
             home = f"{site.url}/tags/{slug}/"
             articles = self.by_tag[slug]
@@ -265,7 +295,8 @@ class View:
             site=site,
             kind=kind,
             slug=slug,
-            title=title,
+            name=name,
+            title=name if kind == "site" else f"{name} | {site.title}",
             description=description,
             home_url=home,
             entries=entries,

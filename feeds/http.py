@@ -32,7 +32,11 @@ def not_modified(
     """Return whether a GET/HEAD can be answered 304 Not Modified.
 
     If-None-Match, when present, decides alone (RFC 9110 13.2.2). If-Modified-Since is
-    ignored when it cannot be parsed or lies in the future (RFC 9110 13.1.3).
+    ignored when it cannot be parsed or lies in the future (RFC 9110 13.1.3), and
+    otherwise matches only the exact Last-Modified we sent (as nginx's
+    `if_modified_since exact`): Last-Modified is the newest entry's time, so it moves
+    back when that entry is deleted, and a client holding the later date must get the
+    new feed rather than 304s until something newer than its date is published.
     """
     if if_none_match is not None:
         return etag_matches(if_none_match, etag)
@@ -41,7 +45,7 @@ def not_modified(
     since = parse_date(if_modified_since)
     if since is None or since > now:
         return False
-    return int(last_modified.timestamp()) <= int(since.timestamp())
+    return int(last_modified.timestamp()) == int(since.timestamp())
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:

@@ -286,6 +286,12 @@ def _url(name: str, node: Node) -> str:
     return cleaned
 
 
+def _url_list(name: str, node: Node) -> list[tuple[str, int]]:
+    """Return [(url, line)] from one URL or a list of them."""
+    items = node.value if isinstance(node, SequenceNode) else [node]
+    return [(_url(name, item), _line(item)) for item in items if not _is_null(item)]
+
+
 # --- Dates ------------------------------------------------------------------------------
 
 
@@ -343,6 +349,7 @@ def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
 SITE_FIELDS = (
     "title", "url", "language", "description", "timezone", "items_per_feed", "max_age",
     "archive_size", "archive_max_age", "copyright", "icon", "logo", "max_file_bytes",
+    "stale_while_revalidate", "stale_if_error", "hubs", "purge_webhook",
 )  # fmt: skip
 
 
@@ -390,6 +397,9 @@ def load_site(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     archive_size = number("archive_size", 1, items)
     archive_max_age = number("archive_max_age", 0, 86400)
     max_bytes = number("max_file_bytes", 1, DEFAULT_MAX_FILE_BYTES)
+    stale_while_revalidate = number("stale_while_revalidate", 0, 0)
+    stale_if_error = number("stale_if_error", 0, 0)
+    hubs = tuple(url for url, _ in f.get("hubs", _url_list) or [])
     if any(p.severity == "error" for p in problems) or title is None or url is None:
         return None, problems
     site = Site(
@@ -405,6 +415,10 @@ def load_site(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         copyright=f.text("copyright"),
         icon=f.get("icon", _url),
         logo=f.get("logo", _url),
+        stale_while_revalidate=stale_while_revalidate,
+        stale_if_error=stale_if_error,
+        hubs=hubs,
+        purge_webhook=f.get("purge_webhook", _url),
     )
     if any(p.severity == "error" for p in problems):
         return None, problems

@@ -39,6 +39,10 @@ class Site:
     copyright: str | None = None
     icon: str | None = None
     logo: str | None = None
+    stale_while_revalidate: int = 0  # seconds a cache may serve stale while it refetches
+    stale_if_error: int = 0  # seconds a cache may serve stale while the origin fails
+    hubs: tuple[str, ...] = ()  # WebSub hubs told of every change
+    purge_webhook: str | None = None  # told of the URLs whose bytes changed
 
     @property
     def path(self) -> str:

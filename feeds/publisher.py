@@ -7,13 +7,14 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from werkzeug.http import http_date
 
+from feeds import notify
 from feeds.catalog import Catalog, Feed, Kind, View
 from feeds.pages import render_feed_page, render_index, render_opml
 from feeds.render import CONTENT_TYPES, render_feed
@@ -41,9 +42,16 @@ class Document:
     last_modified: datetime
     last_modified_http: str
     content_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)  # more, e.g. WebSub Link
 
     @classmethod
-    def of(cls, body: bytes, content_type: str, last_modified: datetime) -> Document:
+    def of(
+        cls,
+        body: bytes,
+        content_type: str,
+        last_modified: datetime,
+        headers: Mapping[str, str] | None = None,
+    ) -> Document:
         """Return a Document for body, compressing it once and tagging both encodings."""
         tag = hashlib.sha256(body).hexdigest()[:24]
         return cls(
@@ -55,7 +63,17 @@ class Document:
             last_modified=last_modified,
             last_modified_http=http_date(last_modified),
             content_type=content_type,
+            headers=dict(headers or {}),
         )
+
+
+def websub_headers(feed: Feed, fmt: str) -> dict[str, str]:
+    """Return the HTTP Link header that names a feed's WebSub hubs and itself."""
+    if not feed.site.hubs:
+        return {}
+    links = [f'<{hub}>; rel="hub"' for hub in feed.site.hubs]
+    links.append(f'<{feed.url(fmt)}>; rel="self"')
+    return {"Link": ", ".join(links)}
 
 
 class Publisher:
@@ -68,6 +86,7 @@ class Publisher:
         clock: Callable[[], datetime] = utc_now,
         poll_interval: float = 0.5,
         settle: float = 0.3,
+        notifier: notify.Notifier | None = None,
     ):
         self.clock = clock
         self.poll_interval = poll_interval
@@ -79,6 +98,11 @@ class Publisher:
         self._reload_lock = threading.Lock()
         self._watcher_pid: int | None = None
         self._stop = threading.Event()
+        self.notifier = notifier or notify.Notifier(notify.lock_name_for(root))
+        self._tracked: dict | None = None
+        self._tracked_state: tuple | None = None
+        self.last_change: notify.Change | None = None
+        self._track_changes()  # the baseline: nothing is announced for the first load
 
     @property
     def catalog(self) -> Catalog | None:
@@ -120,7 +144,9 @@ class Publisher:
         document = self._cached(
             view,
             (kind, slug, page, fmt),
-            lambda: Document.of(render_feed(feed, fmt), CONTENT_TYPES[fmt], feed.updated),
+            lambda: Document.of(
+                render_feed(feed, fmt), CONTENT_TYPES[fmt], feed.updated, websub_headers(feed, fmt)
+            ),
         )
         return document, feed
 
@@ -150,13 +176,37 @@ class Publisher:
     # -- live reload ----------------------------------------------------------------------
 
     def refresh(self) -> bool:
-        """Re-read changed data files now; return whether anything changed."""
+        """Re-read changed data files now, then announce what changed; return whether the
+        data changed."""
         with self._reload_lock:
             changed = self.store.refresh()
-        if changed:
-            catalog = self.store.catalog
-            log.info("data reloaded: version %s", catalog.version if catalog else "none")
+            if changed:
+                catalog = self.store.catalog
+                log.info("data reloaded: version %s", catalog.version if catalog else "none")
+            self._track_changes()
         return changed
+
+    def _track_changes(self) -> None:
+        """Compare every document with the last look; log and announce what differs.
+
+        Runs after each reload and each poll, so a scheduled article going live is
+        announced too. A view is cached per catalog and live count, so an unchanged
+        publication costs one comparison of two small tuples.
+        """
+        current = self.view()
+        if current is None:
+            return
+        view, _ = current
+        state = (view.catalog.version, len(view.live))
+        if state == self._tracked_state:
+            return
+        snapshot = notify.snapshot(view)
+        if self._tracked is not None:
+            change = notify.diff(self._tracked, snapshot, view.catalog.site)
+            notify.log_change(change)
+            self.notifier.announce(change, view.catalog.site)
+            self.last_change = change
+        self._tracked, self._tracked_state = snapshot, state
 
     def watch(self) -> None:
         """Start the background reload thread in this process, once (safe after a fork)."""

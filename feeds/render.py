@@ -101,11 +101,13 @@ class _AtomLinks(BaseEntryExtension):
         return entry
 
 
-class _History(BaseExtension):
-    """Writes RFC 5005 links (prev-archive, next-archive, current) and fh:archive.
+class _FeedLinks(BaseExtension):
+    """Writes WebSub hub links, RFC 5005 links (prev-archive, next-archive, current) and
+    fh:archive.
 
-    feedgen only accepts a few link relations and writes none but rel="self" into RSS,
-    so these are added here: as <link> in Atom and as <atom:link> in RSS's channel.
+    feedgen only accepts a few link relations and writes none but rel="self" into RSS
+    (its issue #122 for hubs), so these are added here: as <link> in Atom and as
+    <atom:link> in RSS's channel.
     """
 
     def __init__(self):
@@ -130,6 +132,13 @@ class _History(BaseExtension):
         return feed
 
 
+def feed_links(feed: Feed, fmt: str) -> list[dict[str, str]]:
+    """Return a document's WebSub hubs and RFC 5005 links to older, newer and current pages."""
+    links = [{"rel": "hub", "href": hub} for hub in feed.site.hubs]
+    links += history_links(feed, fmt)
+    return links
+
+
 def history_links(feed: Feed, fmt: str) -> list[dict[str, str]]:
     """Return the RFC 5005 links of a feed document: to older, newer and current pages."""
     links = []
@@ -152,13 +161,13 @@ def _generator(feed: Feed, fmt: str) -> FeedGenerator:
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("media", _MediaFeed, _MediaEntry, atom=False, rss=True)
     fg.register_extension("atomlinks", BaseExtension, _AtomLinks, atom=True, rss=False)
-    fg.register_extension("history", _History, BaseEntryExtension)
-    fg.history.links = history_links(feed, fmt)
+    fg.register_extension("links", _FeedLinks, BaseEntryExtension)
+    fg.links.links = feed_links(feed, fmt)
     # fh:archive marks an archive document (RFC 5005 section 4). A feed whose only archive
     # page has no prev- or next-archive link leaves it out: the W3C validator reads an
     # fh:archive with neither link as an incomplete archive, and `current` already
     # tells a client where the subscription document is.
-    fg.history.archive = feed.page > 0 and feed.pages > 1
+    fg.links.archive = feed.page > 0 and feed.pages > 1
     # Every page of a feed is the same feed (RFC 5005), so it has one id.
     fg.id(feed.url("atom", page=0))
     fg.title(feed.title)
@@ -270,6 +279,8 @@ def render_json(feed: Feed) -> bytes:
     else:
         document["authors"] = [{"name": site.title, "url": site.url + "/"}]
     document["language"] = site.language
+    if site.hubs:
+        document["hubs"] = [{"type": "WebSub", "url": hub} for hub in site.hubs]
     document["items"] = [_json_item(feed, article) for article in feed.entries]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

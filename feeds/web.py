@@ -67,8 +67,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         headers = {
             "ETag": etag,
             "Last-Modified": document.last_modified_http,
-            "Cache-Control": f"public, max-age={feed.max_age(now)}",
+            "Cache-Control": feed.cache_control(now),
             "Vary": "Accept-Encoding",
+            "Surrogate-Key": feed.surrogate_keys,
+            **document.headers,
         }
         if not_modified(
             if_none_match=request.headers.get("If-None-Match"),

@@ -76,7 +76,8 @@ def test_if_none_match(client, path, first, if_none_match, expect_304):
     [
         (timedelta(0), True),  # equal
         (timedelta(seconds=-1), False),  # earlier than Last-Modified
-        (timedelta(days=1), True),  # later, still in the past
+        # Later but in the past: only the exact date we sent is ours (see not_modified).
+        (timedelta(days=1), False),
     ],
 )
 def test_if_modified_since(client, path, first, offset, expect_304):
@@ -106,6 +107,18 @@ def test_if_none_match_takes_precedence_over_if_modified_since(client, path, fir
     epoch = http_date(0)
     fresh = client.get(path, headers={"If-None-Match": etag, "If-Modified-Since": epoch})
     assert_304(fresh, etag)
+
+
+def test_deleting_the_newest_article_does_not_freeze_if_modified_since_pollers(client, data_dir):
+    first = client.get("/feed.rss")
+    (data_dir / "articles/2026/03/drone-makers-export-debate.yaml").unlink()  # newest update
+    client.application.extensions["feeds"].refresh()
+    poll = client.get("/feed.rss", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert parse_date(poll.headers["Last-Modified"]) < parse_date(first.headers["Last-Modified"])
+    assert poll.status_code == 200
+    assert b"drone-makers-export-debate" not in poll.data
+    again = client.get("/feed.rss", headers={"If-Modified-Since": poll.headers["Last-Modified"]})
+    assert_304(again, poll.headers["ETag"])
 
 
 def test_head_answers_as_get_without_a_body(client, path, first):

@@ -64,7 +64,7 @@ def test_index_lists_every_feed_with_counts_and_every_format(app, client):
         for fmt in ("rss", "atom", "json"):
             assert f"{feed.path}.{fmt}" in hrefs
         assert f'data-url="{feed.url("rss")}"' in html
-        assert feed.title.replace("&", "&amp;") in html
+        assert feed.name.replace("&", "&amp;") in html
     text = " ".join(page.text)
     assert "16 entries" in text  # the site feed counts every live article
     assert "Everything" in text and "Sections" in text and "Authors" in text and "Tags" in text

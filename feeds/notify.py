@@ -150,8 +150,12 @@ class Notifier:
             return True
         try:
             handle = self._lock_path.open("a")
+        except OSError:
+            return False
+        try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            handle.close()
             return False
         self._lock_file, self._lock_pid = handle, os.getpid()  # held while the process lives
         return True
@@ -208,6 +212,12 @@ class Notifier:
             delay = self.backoff * 2 ** (attempt - 1)
             log.info("notification to %s failed (%s); retrying in %.1f s", url, reason, delay)
             retry.append((time.monotonic() + delay, (url, body, content_type, attempt + 1)))
+
+    def close(self) -> None:
+        """Give up the announcing role, so that another process can take it."""
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = self._lock_pid = None
 
     def _done(self) -> None:
         with self._pending_lock:

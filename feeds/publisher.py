@@ -227,5 +227,6 @@ class Publisher:
                 log.exception("reload failed; still serving the previous data")
 
     def close(self) -> None:
-        """Stop the reload thread."""
+        """Stop the reload thread and give up announcing changes."""
         self._stop.set()
+        self.notifier.close()

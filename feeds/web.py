@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from feeds import notify
 from feeds.catalog import Feed, Kind, View
 from feeds.http import accepts_gzip, not_modified
 from feeds.publisher import Document, Publisher
@@ -26,12 +27,15 @@ def _page_number(text: str) -> int:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the app. Config: DATA (folder), CLOCK (callable giving aware UTC now),
-    POLL_INTERVAL (seconds between data checks; 0 turns live reload off), SETTLE."""
+    POLL_INTERVAL (seconds between data checks; 0 turns live reload off), SETTLE (seconds a
+    changed file must be left alone before it is read), NOTIFY_BACKOFF (first retry delay
+    of WebSub and purge notifications, doubling after each failure)."""
     app = Flask(__name__)
     app.config.from_mapping(
         DATA=os.environ.get("FEEDS_DATA", "data"),
         POLL_INTERVAL=0.5,
         SETTLE=0.3,
+        NOTIFY_BACKOFF=1.0,
         CLOCK=None,
     )
     if config:
@@ -41,6 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATA"],
         poll_interval=app.config["POLL_INTERVAL"],
         settle=app.config["SETTLE"],
+        notifier=notify.Notifier(
+            notify.lock_name_for(app.config["DATA"]), backoff=app.config["NOTIFY_BACKOFF"]
+        ),
         **clock_kw,
     )
     app.extensions["feeds"] = publisher

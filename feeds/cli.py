@@ -144,3 +144,34 @@ def _pick(kind: str, given: str, items, labels: list[str]) -> str:
             f"(known: {', '.join(choices) or 'none'})"
         )
     return slug
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@DATA_OPTION
+def build(out: Path, data: Path) -> None:
+    """Write every feed, archive, page and the OPML list under OUT, with .gz siblings."""
+    _require_data(data)
+    from feeds.export import build as build_site
+    from feeds.export import count_documents
+    from feeds.publisher import Publisher
+
+    publisher = Publisher(data, poll_interval=0)
+    current = publisher.view()
+    if current is None:
+        raise click.ClickException(f"{data / SITE_FILE} has problems; run `feeds check`")
+    total = count_documents(current[0])
+    try:
+        if sys.stdout.isatty() and total > 200:
+            with click.progressbar(length=total, label="Building") as bar:
+                summary = build_site(publisher, out, progress=bar.update)
+        else:
+            summary = build_site(publisher, out)
+    except (FileExistsError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        publisher.close()
+    click.echo(
+        f"{out}: {summary.files} files ({summary.written} written, {summary.unchanged} "
+        f"unchanged) in {summary.seconds:.1f} s"
+    )

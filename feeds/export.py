@@ -1,0 +1,126 @@
+"""Static export: every document the server serves, written as files at their URL paths.
+
+OUT is a symbolic link to a complete build in a sibling folder (.OUT.builds/<id>). A new
+build is written beside the current one and swapped in by replacing the link, an atomic
+rename: a web server reading OUT sees the old tree or the new one, never a mix. Files
+whose bytes did not change are hard-linked from the previous build instead of written,
+so they keep their modification time (and the ETag a web server derives from it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from feeds.catalog import View
+from feeds.publisher import FORMATS, Document, Publisher
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Summary:
+    """What a build did."""
+
+    written: int  # files written because they are new or changed
+    unchanged: int  # files hard-linked from the previous build
+    target: Path  # the build folder OUT now points to
+    seconds: float
+
+    @property
+    def files(self) -> int:
+        return self.written + self.unchanged
+
+
+def documents(publisher: Publisher, view: View) -> Iterator[tuple[str, Document]]:
+    """Yield (URL path, document) for everything the server serves but /healthz."""
+    for feed in view.documents():
+        for fmt in FORMATS:
+            found = publisher.document(view, feed.kind, feed.slug, fmt, feed.page)
+            assert found is not None
+            yield f"{feed.path}.{fmt}", found[0]
+        if feed.page == 0:
+            page = publisher.page(view, feed.kind, feed.slug)
+            assert page is not None
+            yield f"{feed.base}/", page[0]
+    opml = publisher.opml(view)
+    assert opml is not None
+    yield "/feeds.opml", opml[0]
+
+
+def file_path(url_path: str) -> str:
+    """Return the file for a URL path: a folder's page is its index.html."""
+    relative = url_path.lstrip("/")
+    return relative + "index.html" if url_path.endswith("/") else relative
+
+
+def build(
+    publisher: Publisher,
+    out: Path,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Write every document to out (a link to a fresh build folder); return a Summary."""
+    started = time.monotonic()
+    out = Path(os.path.abspath(out))
+    if out.is_dir() and not out.is_symlink() and not any(out.iterdir()):
+        out.rmdir()  # an empty folder made for the export: the link takes its place
+    if out.exists() and not out.is_symlink():
+        raise FileExistsError(
+            f"{out} exists and was not made by feeds build (it is not a link to a build); "
+            "remove it or choose another folder"
+        )
+    current = publisher.view()
+    if current is None:
+        raise ValueError("site.yaml has problems, so there is nothing to build")
+    view, _ = current
+    builds = out.parent / f".{out.name}.builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    previous = Path(os.path.realpath(out)) if out.is_symlink() else None
+    target = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+    target.mkdir()
+    written = unchanged = 0
+    for url_path, document in documents(publisher, view):
+        relative = file_path(url_path)
+        for name, body in ((relative, document.body), (f"{relative}.gz", document.gzipped)):
+            destination = target / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            old = previous / name if previous else None
+            if old is not None and _same_bytes(old, body):
+                os.link(old, destination)
+                unchanged += 1
+            else:
+                destination.write_bytes(body)
+                written += 1
+        if progress:
+            progress(1)
+    _swap_link(out, target)
+    for stale in builds.iterdir():
+        if stale not in (target, previous):  # the previous build may still be being read
+            shutil.rmtree(stale, ignore_errors=True)
+    return Summary(
+        written=written, unchanged=unchanged, target=target, seconds=time.monotonic() - started
+    )
+
+
+def count_documents(view: View) -> int:
+    """Return how many URL paths a build writes (each with a .gz sibling)."""
+    feeds = list(view.documents())
+    return len(feeds) * len(FORMATS) + sum(1 for f in feeds if f.page == 0) + 1
+
+
+def _same_bytes(path: Path, body: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(body) and path.read_bytes() == body
+    except OSError:
+        return False
+
+
+def _swap_link(out: Path, target: Path) -> None:
+    """Point out at target atomically: make a new link, then rename it over the old one."""
+    temporary = out.parent / f".{out.name}.link-{os.getpid()}"
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    temporary.symlink_to(os.path.relpath(target, out.parent), target_is_directory=True)
+    os.replace(temporary, out)

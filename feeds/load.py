@@ -123,6 +123,15 @@ def compose(text: str) -> Node | None:
         if "expected a single document" in what:
             what = "holds more than one YAML document (a line with ---); keep one article per file"
         raise DataError(f"YAML syntax error: {what}", line) from None
+    except yaml.reader.ReaderError as error:
+        # Raised before parsing, with a character position instead of a mark.
+        position = error.position if isinstance(error.position, int) else 0
+        line = text[:position].count("\n") + 1
+        raise DataError(
+            f"contains the control character U+{error.character:04X}, which YAML does not "
+            "allow in a file; delete it",
+            line,
+        ) from None
     except yaml.YAMLError as error:
         raise DataError(f"YAML error: {error}", 1) from None
     except RecursionError:
@@ -310,6 +319,10 @@ def _zone_for(name: str | None, offset: int | None) -> timezone | None:
 
 
 _AMBIGUOUS = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b")
+# dateutil reads "GMT+2" the POSIX way (two hours *behind*); people mean +02:00.
+_NAMED_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
+# Two defaults that differ in every date part: a part dateutil had to fill in shows.
+_DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
 
 
 def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
@@ -328,8 +341,11 @@ def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
                 f"{ambiguous[3]}-{first:02d}-{second:02d} or "
                 f"{ambiguous[3]}-{second:02d}-{first:02d}"
             )
+    text = _NAMED_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", text)
     try:
-        parsed = dateutil.parser.parse(text, tzinfos=_zone_for)
+        first, second = (
+            dateutil.parser.parse(text, tzinfos=_zone_for, default=default) for default in _DEFAULTS
+        )
     except _UnknownZone as error:
         raise ValueError(
             f"unknown time zone {error.args[0]!r} in {text!r}; write an offset like +02:00"
@@ -339,6 +355,12 @@ def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
             f"cannot read {text!r} as a date; write it like 2026-02-10 14:05 or "
             "2026-02-10T14:05:00+02:00"
         ) from None
+    if first.date() != second.date():
+        raise ValueError(
+            f"{written.strip()!r} lacks a day, month or year; write the full date, "
+            "like 2026-02-10 14:05"
+        )
+    parsed = first
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(UTC)
@@ -791,23 +813,31 @@ def article_paths(root: Path) -> list[str]:
     )
 
 
-def check_identity(articles: Iterable[Article]) -> tuple[list[Article], list[Problem]]:
-    """Keep the first article (in path order) for each slug and id; report the rest."""
+def check_identity(
+    articles: Iterable[Article], line_of: Callable[[Article, str], int] = lambda a, field: 1
+) -> tuple[list[Article], list[Problem]]:
+    """Keep the first article (in path order) for each slug and id; report the rest.
+
+    `line_of(article, field)` gives the line of a field in the article's file.
+    """
     kept: list[Article] = []
     problems: list[Problem] = []
     by_slug: dict[str, str] = {}
     by_id: dict[str, str] = {}
     for article in sorted(articles, key=lambda a: a.path):
-        clash = None
+        clash, field = None, "slug"
         if article.slug in by_slug:
             clash = (
                 f"slug '{article.slug}' is already used by {by_slug[article.slug]}; "
                 "give this one its own 'slug'"
             )
         elif article.id in by_id:
-            clash = f"id '{article.id}' is already used by {by_id[article.id]}; ids must be unique"
+            clash, field = (
+                f"id '{article.id}' is already used by {by_id[article.id]}; ids must be unique",
+                "id",
+            )
         if clash:
-            problems.append(Problem(path=article.path, line=1, message=clash))
+            problems.append(Problem(path=article.path, line=line_of(article, field), message=clash))
             continue
         by_slug[article.slug] = article.path
         by_id[article.id] = article.path

@@ -246,7 +246,7 @@ class Store:
             problems.extend(state.build_problems)
             if state.article is not None:
                 built.append(state.article)
-        articles, clashes = check_identity(built)
+        articles, clashes = check_identity(built, self._line_of)
         problems.extend(clashes)
         parts = [(name, digest) for name, digest in self._meta_digests.items()]
         parts += [(a.path, self._files[a.path].digest) for a in articles]
@@ -254,6 +254,11 @@ class Store:
             ctx.config.site, self._sections, self._authors, articles, problems, version_of(parts)
         )
         self.reloaded_at = datetime.now(UTC)
+
+    def _line_of(self, article: Article, field: str) -> int:
+        """Return the line of a field in the file an article came from (1 if not written)."""
+        raw = self._files[article.path].raw
+        return raw.lines.get(field, 1) if raw is not None else 1
 
     def _resolves(self, article: Article) -> bool:
         ctx = self._context

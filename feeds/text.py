@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
+from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import nh3
@@ -127,21 +127,43 @@ def render_markdown(source: str, base_url: str) -> tuple[str, str]:
         url_schemes=_SAFE_SCHEMES,
         link_rel="noopener",
     )
-    return xml_safe(safe_html).strip(), _first_paragraph_text(tokens)
+    safe_html = xml_safe(safe_html).strip()
+    return safe_html, _first_paragraph_text(safe_html)
 
 
-def _first_paragraph_text(tokens: list) -> str:
-    """Return the plain text of the first paragraph that has any."""
-    for opening, inline in itertools.pairwise(tokens):
-        if opening.type != "paragraph_open" or inline.type != "inline":
-            continue
-        parts = []
-        for child in inline.children or []:
-            if child.type in ("text", "code_inline"):
-                parts.append(child.content)
-            elif child.type in ("softbreak", "hardbreak"):
-                parts.append(" ")
-        text = tidy_line("".join(parts))
-        if text:
-            return text
-    return ""
+class _FirstParagraph(HTMLParser):
+    """Collect the text of the first <p> that has any, from sanitized HTML."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.parts: list[str] = []
+        self.done = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "p" and not self.done:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == "p" and self.depth:
+            self.depth -= 1
+            if not self.depth and tidy_line("".join(self.parts)):
+                self.done = True
+            elif not self.depth:
+                self.parts = []
+
+    def handle_data(self, data):
+        if self.depth and not self.done:
+            self.parts.append(data)
+
+
+def _first_paragraph_text(safe_html: str) -> str:
+    """Return the plain text of the first paragraph that has any.
+
+    Read from the sanitized HTML, so that the summary holds exactly the words a reader
+    sees in the body: nothing from a <script> or <style> the sanitizer removed.
+    """
+    parser = _FirstParagraph()
+    parser.feed(safe_html)
+    parser.close()
+    return tidy_line("".join(parser.parts)) if parser.done else ""

@@ -19,7 +19,6 @@ from functools import cached_property
 from typing import Literal
 
 from feeds.model import Article, Author, Problem, Section, Site
-from feeds.text import slugify
 
 Kind = Literal["site", "section", "author", "tag"]
 KINDS: tuple[Kind, ...] = ("site", "section", "author", "tag")
@@ -200,8 +199,7 @@ class View:
             self.by_section.setdefault(article.section, []).append(article)
             for author in article.authors:
                 self.by_author.setdefault(author, []).append(article)
-            for tag in article.tags:
-                key = slugify(tag)
+            for tag, key in zip(article.tags, article.tag_slugs, strict=True):
                 self.by_tag.setdefault(key, []).append(article)
                 spellings.setdefault(key, Counter())[tag] += 1
         # A tag is shown as its most common spelling; ties go to the first in sort order.
@@ -317,7 +315,7 @@ class View:
                 kind == "site"
                 or (kind == "section" and article.section == slug)
                 or (kind == "author" and slug in article.authors)
-                or (kind == "tag" and slug in {slugify(t) for t in article.tags})
+                or (kind == "tag" and slug in article.tag_slugs)
             ):
                 return article.published
         return None

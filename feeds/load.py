@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import email.utils
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,11 +31,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from feeds.model import Article, Author, Image, Problem, Section, Site
 from feeds.text import (
     SUMMARY_LIMIT,
+    Body,
     clean_url,
-    render_markdown,
     slugify,
     tidy_line,
-    truncate_words,
     xml_safe,
 )
 
@@ -341,6 +341,40 @@ def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
                 f"{ambiguous[3]}-{first:02d}-{second:02d} or "
                 f"{ambiguous[3]}-{second:02d}-{first:02d}"
             )
+    parsed = _parse_common(text)
+    if parsed is None:
+        parsed = _parse_any(written, text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed.astimezone(UTC)
+
+
+_RFC2822 = re.compile(
+    r"(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?::\d{2})? (?:[+-]\d{4}|GMT|UTC?)"
+)
+
+
+def _parse_common(text: str) -> datetime | None:
+    """Return the two commonest machine-written forms quickly, or None for the rest.
+
+    ISO 8601 and RFC 2822 are read by the standard library in microseconds; dateutil
+    takes about 100 us, which is a third of a second for 10,000 articles on every load.
+    """
+    if text[:4].isdigit() and text[4:5] == "-" and len(text) >= 10:
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    if _RFC2822.fullmatch(text):
+        try:
+            return email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _parse_any(written: str, text: str) -> datetime:
+    """Return a date in any form dateutil reads, refusing one with a part missing."""
     text = _NAMED_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", text)
     try:
         first, second = (
@@ -360,10 +394,7 @@ def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
             f"{written.strip()!r} lacks a day, month or year; write the full date, "
             "like 2026-02-10 14:05"
         )
-    parsed = first
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    return first
 
 
 # --- Site, sections, authors ------------------------------------------------------------
@@ -761,7 +792,6 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
         # (title, section, body, authors) goes in, so readers never see it twice.
         article_id = f"tag:{site.host},{published.date().isoformat()}:{slug}"
     url = v["url"] or f"{site.url}/{section}/{slug}"
-    body_html, first_paragraph = render_markdown(v["body"], url)
     summary = v["summary"]
     if summary and len(summary) > SUMMARY_LIMIT:
         problem(
@@ -769,8 +799,6 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
             f"summary is {len(summary)} characters; readers show about {SUMMARY_LIMIT}",
             severity="warning",
         )
-    if not summary:
-        summary = truncate_words(first_paragraph or v["title"])
     tags: list[str] = []
     seen_tags: set[str] = set()
     for tag, _ in v["tags"]:
@@ -793,8 +821,9 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
         published=published,
         updated=updated,
         tags=tuple(tags),
-        summary=summary,
-        body_html=body_html,
+        tag_slugs=tuple(slugify(tag) for tag in tags),
+        given_summary=summary or "",
+        body=Body(v["body"], url),
         image=image,
         draft=v["draft"],
     )

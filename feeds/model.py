@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from feeds.text import Body, truncate_words
+
 Severity = Literal["error", "warning"]
 
 
@@ -105,10 +107,21 @@ class Article:
     published: datetime
     updated: datetime | None = None
     tags: tuple[str, ...] = ()
-    summary: str
-    body_html: str
+    tag_slugs: tuple[str, ...] = ()  # the tags' slugs, in the same order
+    given_summary: str = ""  # the summary the editor wrote, if any
+    body: Body
     image: Image | None = None
     draft: bool = False
+
+    @property
+    def body_html(self) -> str:
+        """Return the body as sanitized HTML (rendered on first use)."""
+        return self.body.html
+
+    @property
+    def summary(self) -> str:
+        """Return the summary: the editor's, or the body's first paragraph cut short."""
+        return self.given_summary or truncate_words(self.body.first_paragraph or self.title)
 
     @property
     def modified(self) -> datetime:

@@ -32,7 +32,6 @@ from pathlib import Path
 
 from feeds.catalog import Feed, Kind, View, document_path, feed_base, surrogate_key
 from feeds.model import Site
-from feeds.text import slugify
 
 log = logging.getLogger(__name__)
 FORMATS = ("rss", "atom", "json")
@@ -54,7 +53,7 @@ def content_key(feed: Feed) -> tuple:
         entries,
         tuple(feed.sections[a.section] for a in entries),
         tuple(feed.authors[slug] for a in entries for slug in a.authors),
-        tuple(feed.tag_names.get(slugify(t)) for a in entries for t in a.tags),
+        tuple(feed.tag_names.get(slug) for a in entries for slug in a.tag_slugs),
         feed.authors.get(feed.slug) if feed.kind == "author" else None,
         feed.sections.get(feed.slug) if feed.kind == "section" else None,
     )

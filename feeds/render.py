@@ -26,7 +26,6 @@ from lxml import etree
 
 from feeds.catalog import Feed
 from feeds.model import Article
-from feeds.text import slugify
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -200,8 +199,7 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
     fe.dc.dc_creator([feed.authors[slug].name for slug in article.authors])
     section = feed.sections[article.section]
     fe.category(term=section.slug, label=section.title, scheme=f"{feed.site.url}/sections/")
-    for tag in article.tags:
-        slug = slugify(tag)
+    for tag, slug in zip(article.tags, article.tag_slugs, strict=True):
         label = feed.tag_names.get(slug, tag)
         fe.category(term=slug, label=label, scheme=f"{feed.site.url}/tags/")
     fe.content(_content_html(article), type="html")
@@ -309,7 +307,10 @@ def _json_item(feed: Feed, article: Article) -> dict:
         item["date_modified"] = article.updated.isoformat()
     item["authors"] = [_json_author(feed.authors[slug]) for slug in article.authors]
     section = feed.sections[article.section].title
-    item["tags"] = [section] + [feed.tag_names.get(slugify(t), t) for t in article.tags]
+    item["tags"] = [section] + [
+        feed.tag_names.get(slug, tag)
+        for tag, slug in zip(article.tags, article.tag_slugs, strict=True)
+    ]
     return item
 
 

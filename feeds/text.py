@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
-from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import nh3
@@ -131,39 +131,62 @@ def render_markdown(source: str, base_url: str) -> tuple[str, str]:
     return safe_html, _first_paragraph_text(safe_html)
 
 
-class _FirstParagraph(HTMLParser):
-    """Collect the text of the first <p> that has any, from sanitized HTML."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.depth = 0
-        self.parts: list[str] = []
-        self.done = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "p" and not self.done:
-            self.depth += 1
-
-    def handle_endtag(self, tag):
-        if tag == "p" and self.depth:
-            self.depth -= 1
-            if not self.depth and tidy_line("".join(self.parts)):
-                self.done = True
-            elif not self.depth:
-                self.parts = []
-
-    def handle_data(self, data):
-        if self.depth and not self.done:
-            self.parts.append(data)
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _first_paragraph_text(safe_html: str) -> str:
     """Return the plain text of the first paragraph that has any.
 
     Read from the sanitized HTML, so that the summary holds exactly the words a reader
-    sees in the body: nothing from a <script> or <style> the sanitizer removed.
+    sees in the body: nothing from a <script> or <style> the sanitizer removed. nh3
+    writes well-formed HTML with bare <p> tags, so a pattern finds them.
     """
-    parser = _FirstParagraph()
-    parser.feed(safe_html)
-    parser.close()
-    return tidy_line("".join(parser.parts)) if parser.done else ""
+    for match in _PARAGRAPH.finditer(safe_html):
+        text = tidy_line(html.unescape(_TAG.sub("", match[1])))
+        if text:
+            return text
+    return ""
+
+
+class Body:
+    """An article's Markdown body, rendered to sanitized HTML the first time it is needed.
+
+    Rendering costs about a millisecond an article, so a publication of 10,000 articles
+    is loaded without rendering any, and each body is rendered when a feed that shows
+    it is first rendered. Two bodies are equal when their source and base URL are.
+    """
+
+    __slots__ = ("_rendered", "base_url", "source")
+
+    def __init__(self, source: str, base_url: str):
+        self.source = source
+        self.base_url = base_url
+        self._rendered: tuple[str, str] | None = None
+
+    def _render(self) -> tuple[str, str]:
+        rendered = self._rendered
+        if rendered is None:  # two threads may both render: same result, no harm
+            rendered = self._rendered = render_markdown(self.source, self.base_url)
+        return rendered
+
+    @property
+    def html(self) -> str:
+        """Return the body as sanitized HTML."""
+        return self._render()[0]
+
+    @property
+    def first_paragraph(self) -> str:
+        """Return the plain text of the body's first paragraph."""
+        return self._render()[1]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Body):
+            return NotImplemented
+        return self.source == other.source and self.base_url == other.base_url
+
+    def __hash__(self) -> int:
+        return hash((self.source, self.base_url))
+
+    def __repr__(self) -> str:
+        return f"Body({self.source[:40]!r}..., {self.base_url!r})"

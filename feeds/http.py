@@ -39,7 +39,7 @@ def not_modified(
     new feed rather than 304s until something newer than its date is published.
     """
     if if_none_match is not None:
-        return etag_matches(if_none_match, etag)
+        return if_none_match == etag or etag_matches(if_none_match, etag)
     if not if_modified_since:
         return False
     since = parse_date(if_modified_since)

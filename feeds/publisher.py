@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,17 +32,39 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Document:
-    """One rendered document with everything a response needs, computed once."""
+class Representation:
+    """A document in one content coding, with its response headers built once."""
 
     body: bytes
-    gzipped: bytes
     etag: str  # strong, quoted
-    gzip_etag: str
+    headers: tuple[tuple[str, str], ...]  # for a 200, all but Cache-Control (time-dependent)
+    not_modified_headers: tuple[tuple[str, str], ...]  # for a 304, likewise
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Document:
+    """One rendered document, identity and gzip, with everything a response needs."""
+
+    identity: Representation
+    gzip: Representation
     last_modified: datetime
-    last_modified_http: str
     content_type: str
-    headers: Mapping[str, str] = field(default_factory=dict)  # more, e.g. WebSub Link
+
+    @property
+    def body(self) -> bytes:
+        return self.identity.body
+
+    @property
+    def gzipped(self) -> bytes:
+        return self.gzip.body
+
+    @property
+    def etag(self) -> str:
+        return self.identity.etag
+
+    @property
+    def gzip_etag(self) -> str:
+        return self.gzip.etag
 
     @classmethod
     def of(
@@ -54,16 +76,31 @@ class Document:
     ) -> Document:
         """Return a Document for body, compressing it once and tagging both encodings."""
         tag = hashlib.sha256(body).hexdigest()[:24]
+        # mtime=0 keeps the gzip bytes, and so their ETag, the same in every process.
+        zipped = gzip.compress(body, compresslevel=9, mtime=0)
+        extra = tuple((headers or {}).items())
+        modified = ("Last-Modified", http_date(last_modified))
+
+        def representation(data: bytes, etag: str, coding: tuple) -> Representation:
+            common = (("ETag", etag), ("Vary", "Accept-Encoding"), *extra)
+            return Representation(
+                body=data,
+                etag=etag,
+                headers=(
+                    ("Content-Type", content_type),
+                    ("Content-Length", str(len(data))),
+                    *coding,
+                    modified,
+                    *common,
+                ),
+                not_modified_headers=common,
+            )
+
         return cls(
-            body=body,
-            # mtime=0 keeps the gzip bytes, and so their ETag, the same in every process.
-            gzipped=gzip.compress(body, compresslevel=9, mtime=0),
-            etag=f'"{tag}"',
-            gzip_etag=f'"{tag}-gzip"',
+            identity=representation(body, f'"{tag}"', ()),
+            gzip=representation(zipped, f'"{tag}-gzip"', (("Content-Encoding", "gzip"),)),
             last_modified=last_modified,
-            last_modified_http=http_date(last_modified),
             content_type=content_type,
-            headers=dict(headers or {}),
         )
 
 
@@ -145,7 +182,10 @@ class Publisher:
             view,
             (kind, slug, page, fmt),
             lambda: Document.of(
-                render_feed(feed, fmt), CONTENT_TYPES[fmt], feed.updated, websub_headers(feed, fmt)
+                render_feed(feed, fmt),
+                CONTENT_TYPES[fmt],
+                feed.updated,
+                {"Surrogate-Key": feed.surrogate_keys, **websub_headers(feed, fmt)},
             ),
         )
         return document, feed
@@ -158,7 +198,7 @@ class Publisher:
 
         def make() -> Document:
             body = render_index(view) if kind == "site" else render_feed_page(view, feed)
-            return Document.of(body, HTML, feed.updated)
+            return Document.of(body, HTML, feed.updated, {"Surrogate-Key": feed.surrogate_keys})
 
         document = self._cached(view, ("page", kind, slug), make)
         return document, feed
@@ -169,7 +209,11 @@ class Publisher:
         if feed is None:
             return None
         document = self._cached(
-            view, ("opml",), lambda: Document.of(render_opml(view), OPML, feed.updated)
+            view,
+            ("opml",),
+            lambda: Document.of(
+                render_opml(view), OPML, feed.updated, {"Surrogate-Key": feed.surrogate_keys}
+            ),
         )
         return document, feed
 

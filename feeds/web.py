@@ -1,28 +1,17 @@
-"""The Flask app: feeds from the cache, with validators that let pollers get 304s."""
+"""The Flask app: documents from the cache (through fastpath.py), the health page, errors."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, request
+from flask import Flask, Response, abort, jsonify
 from werkzeug.exceptions import HTTPException
 
 from feeds import notify
-from feeds.catalog import Feed, Kind, View
-from feeds.http import accepts_gzip, not_modified
-from feeds.publisher import Document, Publisher
-
-_KIND_BY_SEGMENT: dict[str, Kind] = {"sections": "section", "authors": "author", "tags": "tag"}
-
-
-def _page_number(text: str) -> int:
-    """Return an archive page number, 404 for anything but 1, 2, 3... (no 0, no 01)."""
-    if not (text.isascii() and text.isdigit()) or text.startswith("0") or len(text) > 9:
-        abort(404)
-    return int(text)
+from feeds.fastpath import DocumentServer
+from feeds.publisher import Publisher
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -58,74 +47,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # the app is created) gets its own reload thread.
         publisher.watch()
 
-    def current_view() -> tuple[View, datetime]:
-        current = publisher.view()
-        if current is None:
-            abort(503)  # site.yaml has never loaded: nothing can be built
-        return current
-
-    def respond(found: tuple[Document, Feed] | None, now: datetime) -> Response:
-        """Answer with a cached document: 304 if the client's copy is current, else 200."""
-        if found is None:
-            abort(404)
-        document, feed = found
-        gzipped = accepts_gzip(request.headers.get("Accept-Encoding"))
-        etag = document.gzip_etag if gzipped else document.etag
-        headers = {
-            "ETag": etag,
-            "Last-Modified": document.last_modified_http,
-            "Cache-Control": feed.cache_control(now),
-            "Vary": "Accept-Encoding",
-            "Surrogate-Key": feed.surrogate_keys,
-            **document.headers,
-        }
-        if not_modified(
-            if_none_match=request.headers.get("If-None-Match"),
-            if_modified_since=request.headers.get("If-Modified-Since"),
-            etag=etag,
-            last_modified=document.last_modified,
-            now=now,
-        ):
-            return Response(status=304, headers=headers)
-        headers["Content-Type"] = document.content_type
-        if gzipped:
-            headers["Content-Encoding"] = "gzip"
-        return Response(document.gzipped if gzipped else document.body, headers=headers)
-
-    def serve(kind: Kind, slug: str, fmt: str, page: int = 0) -> Response:
-        view, now = current_view()
-        return respond(publisher.document(view, kind, slug, fmt, page), now)
-
+    # Every document is answered by the DocumentServer in front of Flask (fastpath.py).
+    # These routes see only what it passes on: a GET or HEAD for a feed, page or archive
+    # that does not exist (404), or another method on a document URL (405 with Allow).
     @app.get("/feed.<fmt>")
-    def site_feed(fmt: str) -> Response:
-        return serve("site", "", fmt)
-
-    @app.get("/<any(sections, authors, tags):segment>/<slug>/feed.<fmt>")
-    def sub_feed(segment: str, slug: str, fmt: str) -> Response:
-        return serve(_KIND_BY_SEGMENT[segment], slug, fmt)
-
     @app.get("/archive/<page>.<fmt>")
-    def site_archive(page: str, fmt: str) -> Response:
-        return serve("site", "", fmt, _page_number(page))
-
+    @app.get("/<any(sections, authors, tags):segment>/<slug>/feed.<fmt>")
     @app.get("/<any(sections, authors, tags):segment>/<slug>/archive/<page>.<fmt>")
-    def sub_archive(segment: str, slug: str, page: str, fmt: str) -> Response:
-        return serve(_KIND_BY_SEGMENT[segment], slug, fmt, _page_number(page))
-
-    @app.get("/")
-    def index() -> Response:
-        view, now = current_view()
-        return respond(publisher.page(view, "site"), now)
-
     @app.get("/<any(sections, authors, tags):segment>/<slug>/")
-    def feed_page(segment: str, slug: str) -> Response:
-        view, now = current_view()
-        return respond(publisher.page(view, _KIND_BY_SEGMENT[segment], slug), now)
-
     @app.get("/feeds.opml")
-    def opml() -> Response:
-        view, now = current_view()
-        return respond(publisher.opml(view), now)
+    @app.get("/")
+    def document(**_: str) -> Response:
+        if publisher.view() is None:
+            abort(503)  # site.yaml has never loaded: nothing can be built
+        abort(404)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -170,4 +105,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "500 Internal Server Error\n", status=500, content_type="text/plain; charset=utf-8"
         )
 
+    app.wsgi_app = DocumentServer(publisher, app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -92,6 +92,7 @@ def build(
                 unchanged += 1
             else:
                 destination.write_bytes(body)
+                _newer_than(destination, old)
                 written += 1
         if progress:
             progress(1)
@@ -108,6 +109,21 @@ def count_documents(view: View) -> int:
     """Return how many URL paths a build writes (each with a .gz sibling)."""
     feeds = list(view.documents())
     return len(feeds) * len(FORMATS) + sum(1 for f in feeds if f.page == 0) + 1
+
+
+def _newer_than(path: Path, old: Path | None) -> None:
+    """Make a rewritten file's mtime a later second than the old one's.
+
+    Static servers derive ETag and Last-Modified from the mtime in whole seconds (and the
+    size): a same-size change rebuilt within the same second would keep the old ETag,
+    and pollers would get 304s for bytes they do not have.
+    """
+    try:
+        before = int(old.stat().st_mtime) if old is not None else None
+    except OSError:
+        return
+    if before is not None and int(path.stat().st_mtime) <= before:
+        os.utime(path, (before + 1, before + 1))
 
 
 def _same_bytes(path: Path, body: bytes) -> bool:

@@ -74,7 +74,6 @@ class DocumentServer:
         if target is None:
             return self.fallback(environ, start_response)
         publisher = self.publisher
-        publisher.watch()
         current = publisher.view()
         if current is None:
             return self.fallback(environ, start_response)

@@ -82,17 +82,30 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 # --- Files to nodes ---------------------------------------------------------------------
 
 
-def read_text(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
-    """Return a data file's text, raising DataError for unreadable, oversized or non-UTF-8 files."""
+def read_text(
+    path: Path, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES, size: int | None = None
+) -> str:
+    """Return a data file's text, raising DataError for unreadable, oversized or non-UTF-8 files.
+
+    `size`, when the caller has just stat'ed the file, saves a second stat.
+    """
     try:
-        size = path.stat().st_size
+        if size is None:
+            size = path.stat().st_size
         if size > max_bytes:
             raise DataError(
                 f"file is {size:,} bytes, over the limit of {max_bytes:,} "
                 "(max_file_bytes in site.yaml); split it or raise the limit",
                 1,
             )
-        data = path.read_bytes()
+        with open(path, "rb") as file:
+            data = file.read(max_bytes + 1)  # a file that grew since its stat stays bounded
+        if len(data) > max_bytes:
+            raise DataError(
+                f"file is over the limit of {max_bytes:,} bytes (max_file_bytes "
+                "in site.yaml); split it or raise the limit",
+                1,
+            )
     except FileNotFoundError:
         raise DataError("file disappeared while it was being read", 1) from None
     except IsADirectoryError:
@@ -321,8 +334,24 @@ def _zone_for(name: str | None, offset: int | None) -> timezone | None:
 _AMBIGUOUS = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b")
 # dateutil reads "GMT+2" the POSIX way (two hours *behind*); people mean +02:00.
 _NAMED_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
-# Two defaults that differ in every date part: a part dateutil had to fill in shows.
-_DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
+# Year 1 shows a missing year; a 1 in month or day may be real, so a second parse with
+# another default tells (see _parse_any).
+_DEFAULTS = (datetime(1, 1, 1), datetime(1, 2, 2))
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_WRITTEN = re.compile(
+    r"(?P<month>[A-Za-z]+)\.? (?P<day>\d{1,2}), (?P<year>\d{4}),? "
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?: ?(?P<ampm>[AaPp]\.?[Mm]\.?))?"
+)
 
 
 def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
@@ -370,6 +399,23 @@ def _parse_common(text: str) -> datetime | None:
             return email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError):
             return None
+    written = _WRITTEN.fullmatch(text)  # newsroom style: "Feb. 10, 2026 2:05 PM"
+    if written and written["month"].lower() in _MONTHS:
+        hour = int(written["hour"])
+        if written["ampm"]:
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if written["ampm"][0] in "Pp" else 0)
+        try:
+            return datetime(
+                int(written["year"]),
+                _MONTHS[written["month"].lower()],
+                int(written["day"]),
+                hour,
+                int(written["minute"]),
+            )
+        except ValueError:
+            return None
     return None
 
 
@@ -377,9 +423,11 @@ def _parse_any(written: str, text: str) -> datetime:
     """Return a date in any form dateutil reads, refusing one with a part missing."""
     text = _NAMED_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", text)
     try:
-        first, second = (
-            dateutil.parser.parse(text, tzinfos=_zone_for, default=default) for default in _DEFAULTS
-        )
+        first = dateutil.parser.parse(text, tzinfos=_zone_for, default=_DEFAULTS[0])
+        if first.month == 1 or first.day == 1:
+            second = dateutil.parser.parse(text, tzinfos=_zone_for, default=_DEFAULTS[1])
+        else:
+            second = first
     except _UnknownZone as error:
         raise ValueError(
             f"unknown time zone {error.args[0]!r} in {text!r}; write an offset like +02:00"
@@ -389,7 +437,7 @@ def _parse_any(written: str, text: str) -> datetime:
             f"cannot read {text!r} as a date; write it like 2026-02-10 14:05 or "
             "2026-02-10T14:05:00+02:00"
         ) from None
-    if first.date() != second.date():
+    if first.year == 1 or first.date() != second.date():
         raise ValueError(
             f"{written.strip()!r} lacks a day, month or year; write the full date, "
             "like 2026-02-10 14:05"
@@ -799,13 +847,11 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
             f"summary is {len(summary)} characters; readers show about {SUMMARY_LIMIT}",
             severity="warning",
         )
-    tags: list[str] = []
-    seen_tags: set[str] = set()
+    tags: dict[str, str] = {}  # slug -> the tag as written, first spelling wins
     for tag, _ in v["tags"]:
         key = slugify(tag)
-        if key and key not in seen_tags:
-            seen_tags.add(key)
-            tags.append(tag)
+        if key and key not in tags:
+            tags[key] = tag
     image = v.get("image")
     if image is None and not v["draft"]:
         problem("title", "article has no image; readers show a blank card", severity="warning")
@@ -820,8 +866,8 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
         authors=tuple(authors),
         published=published,
         updated=updated,
-        tags=tuple(tags),
-        tag_slugs=tuple(slugify(tag) for tag in tags),
+        tags=tuple(tags.values()),
+        tag_slugs=tuple(tags),
         given_summary=summary or "",
         body=Body(v["body"], url),
         image=image,

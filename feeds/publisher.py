@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -111,6 +112,14 @@ def websub_headers(feed: Feed, fmt: str) -> dict[str, str]:
     links = [f'<{hub}>; rel="hub"' for hub in feed.site.hubs]
     links.append(f'<{feed.url(fmt)}>; rel="self"')
     return {"Link": ", ".join(links)}
+
+
+def _watch_again(publisher: weakref.ref[Publisher]) -> None:
+    """After a fork, restart the reload thread of a publisher that still exists."""
+    alive = publisher()
+    if alive is not None and not alive._stop.is_set():
+        alive._reload_lock = threading.Lock()  # a lock held at the fork stays held
+        alive.watch()
 
 
 class Publisher:
@@ -253,22 +262,31 @@ class Publisher:
         self._tracked, self._tracked_state = snapshot, state
 
     def watch(self) -> None:
-        """Start the background reload thread in this process, once (safe after a fork)."""
+        """Start the background reload thread in this process, once.
+
+        A forked child (a gunicorn worker of a preloaded app) has no threads, so the
+        thread is started again in every child right after the fork: a worker that has
+        not served a request yet must not serve the data it was forked with.
+        """
         if self._watcher_pid == os.getpid() or self.poll_interval <= 0:
             return
         with self._reload_lock:
             if self._watcher_pid == os.getpid():
                 return
+            if self._watcher_pid is None:
+                this = weakref.ref(self)
+                os.register_at_fork(after_in_child=lambda: _watch_again(this))
             self._watcher_pid = os.getpid()
             thread = threading.Thread(target=self._watch_loop, name="feeds-reload", daemon=True)
             thread.start()
 
     def _watch_loop(self) -> None:
-        while not self._stop.wait(self.poll_interval):
+        while not self._stop.is_set():
             try:
-                self.refresh()
+                self.refresh()  # at once on start: a new worker catches up immediately
             except Exception:  # keep serving the last good data whatever happens
                 log.exception("reload failed; still serving the previous data")
+            self._stop.wait(self.poll_interval)
 
     def close(self) -> None:
         """Stop the reload thread and give up announcing changes."""

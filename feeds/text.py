@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -10,18 +11,19 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 import nh3
 from markdown_it import MarkdownIt
 
-# Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF).
-# lxml refuses a whole document over one of them, so every field goes through this.
-_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# A stray BOM inside a value is legal XML but invisible rubbish to every reader.
-_INVISIBLE = re.compile("[\ufeff]")
+# Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF):
+# lxml refuses a whole document over one of them, so every field goes through this. A
+# stray BOM (U+FEFF) inside a value is legal XML but invisible rubbish, so it goes too.
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# What a URL that needs no rewriting looks like: absolute http(s), ASCII, nothing to escape.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9\-._~/%+,;=:@]*)?")
 
 SUMMARY_LIMIT = 300
 
 
 def xml_safe(text: str) -> str:
     """Return text without the characters XML 1.0 cannot carry."""
-    return _INVISIBLE.sub("", _XML_INVALID.sub("", text))
+    return _XML_INVALID.sub("", text)
 
 
 def tidy_line(text: str) -> str:
@@ -29,6 +31,7 @@ def tidy_line(text: str) -> str:
     return " ".join(xml_safe(text).split())
 
 
+@functools.lru_cache(maxsize=8192)  # tags, sections and names repeat across articles
 def slugify(text: str) -> str:
     """Return a URL slug: lower case, accents dropped, words joined by hyphens.
 
@@ -83,6 +86,8 @@ def clean_url(url: str, base: str | None = None) -> str | None:
     nowhere; anything but http(s) and mailto (javascript:, data:...) is dropped.
     """
     url = xml_safe(url).strip()
+    if _PLAIN_URL.fullmatch(url):
+        return url  # the common case, already absolute and clean: skip the parsing
     if base:
         url = urljoin(base, url)
     try:

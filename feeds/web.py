@@ -41,11 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["feeds"] = publisher
 
-    @app.before_request
-    def start_watching() -> None:
-        # Started here rather than at import so that each gunicorn worker (forked after
-        # the app is created) gets its own reload thread.
-        publisher.watch()
+    publisher.watch()  # the reload thread; restarted in each forked worker (publisher.py)
 
     # Every document is answered by the DocumentServer in front of Flask (fastpath.py).
     # These routes see only what it passes on: a GET or HEAD for a feed, page or archive

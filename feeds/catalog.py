@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import math
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from operator import attrgetter
 from typing import Literal
 
 from feeds.model import Article, Author, Problem, Section, Site
@@ -143,7 +143,14 @@ class Catalog:
             site=site,
             sections={s.slug: s for s in sections},
             authors={a.slug: a for a in authors},
-            articles=tuple(sorted(articles, key=lambda a: (-a.published.timestamp(), a.id))),
+            # Newest first, ties broken by id: two stable sorts, no key tuples.
+            articles=tuple(
+                sorted(
+                    sorted(articles, key=attrgetter("id")),
+                    key=attrgetter("published"),
+                    reverse=True,
+                )
+            ),
             problems=tuple(sorted(problems)),
             version=version,
         )
@@ -185,23 +192,32 @@ class View:
 
     def __init__(self, catalog: Catalog, now: datetime):
         self.catalog = catalog
-        stamp = now.timestamp()
-        self.live = tuple(
-            a for a in catalog.articles if not a.draft and a.published.timestamp() <= stamp
-        )
-        upcoming = [a for a in catalog.articles if not a.draft and a.published.timestamp() > stamp]
-        self._upcoming = sorted(upcoming, key=lambda a: a.published)
-        self.by_section: dict[str, list[Article]] = {}
-        self.by_author: dict[str, list[Article]] = {}
-        self.by_tag: dict[str, list[Article]] = {}
-        spellings: dict[str, Counter[str]] = {}
-        for article in self.live:
-            self.by_section.setdefault(article.section, []).append(article)
+        live: list[Article] = []
+        upcoming: list[Article] = []
+        by_section: dict[str, list[Article]] = {}
+        by_author: dict[str, list[Article]] = {}
+        by_tag: dict[str, list[Article]] = {}
+        spellings: dict[str, dict[str, int]] = {}
+        # One pass over every article: this runs after each reload, so it is kept lean.
+        for article in catalog.articles:
+            if article.draft:
+                continue
+            if article.published > now:
+                upcoming.append(article)
+                continue
+            live.append(article)
+            by_section.setdefault(article.section, []).append(article)
             for author in article.authors:
-                self.by_author.setdefault(author, []).append(article)
+                by_author.setdefault(author, []).append(article)
             for tag, key in zip(article.tags, article.tag_slugs, strict=True):
-                self.by_tag.setdefault(key, []).append(article)
-                spellings.setdefault(key, Counter())[tag] += 1
+                by_tag.setdefault(key, []).append(article)
+                counts = spellings.get(key)
+                if counts is None:
+                    counts = spellings[key] = {}
+                counts[tag] = counts.get(tag, 0) + 1
+        self.live = tuple(live)
+        self._upcoming = sorted(upcoming, key=lambda a: a.published)
+        self.by_section, self.by_author, self.by_tag = by_section, by_author, by_tag
         # A tag is shown as its most common spelling; ties go to the first in sort order.
         self.tag_names = {
             key: min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]

@@ -99,7 +99,10 @@ class _ArticleFile:
     read_problems: list[Problem] = field(default_factory=list)
     article: Article | None = None  # last good build
     build_problems: list[Problem] = field(default_factory=list)
-    built_from: tuple[int, int] | None = None  # (id(raw), context generation) of `article`
+    # What `article` was built from: the raw reading itself (not its id(), which a new
+    # object can reuse) and the generation of the context it was resolved against.
+    built_raw: RawArticle | None = None
+    built_generation: int = -1
 
 
 class Store:
@@ -241,26 +244,30 @@ class Store:
             self.reloaded_at = datetime.now(UTC)
             return
         built: list[Article] = []
+        generation = self._generation
         for state in self._files.values():
-            problems.extend(state.read_problems)
-            if state.raw is None:
+            if state.read_problems:
+                problems.extend(state.read_problems)
+            raw = state.raw
+            if raw is None:
                 continue
-            key = (id(state.raw), self._generation)
-            if state.built_from != key:
-                article, build_problems = build_article(state.raw, ctx)
+            if state.built_raw is not raw or state.built_generation != generation:
+                article, build_problems = build_article(raw, ctx)
                 state.build_problems = build_problems
-                state.built_from = key
+                state.built_raw, state.built_generation = raw, generation
                 if article is not None:
                     state.article = article
                 elif state.article is not None and not self._resolves(state.article):
                     state.article = None  # its last good version names what no longer exists
-            problems.extend(state.build_problems)
+            if state.build_problems:
+                problems.extend(state.build_problems)
             if state.article is not None:
                 built.append(state.article)
         articles, clashes = check_identity(built, self._line_of)
         problems.extend(clashes)
         parts = [(name, digest) for name, digest in self._meta_digests.items()]
-        parts += [(a.path, self._files[a.path].digest) for a in articles]
+        files = self._files
+        parts += [(a.path, files[a.path].digest) for a in articles]
         self.catalog = Catalog.build(
             ctx.config.site, self._sections, self._authors, articles, problems, version_of(parts)
         )

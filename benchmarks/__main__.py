@@ -196,7 +196,7 @@ def report(n: int, f: dict[str, float]) -> None:
         ("3 edit to new bytes, after the poll noticed it", f["after_noticing_s"] * ms,
          f"re-parse of that file alone: {f['reparse_one_file_s'] * ms:.1f} ms"),
         ("  the poll that notices (one stat per file)", f["poll_s"] * ms, ""),
-        ("  then finding the URLs whose bytes changed", f["find_changed_urls_s"] * ms,
+        ("  a poll that finds the URLs whose bytes changed", f["find_changed_urls_s"] * ms,
          "in the reload thread, after the new bytes are served"),
         (f"4 render all {f['feeds']:.0f} subscription feeds x 3 formats", f["render_all_s"] * ms,
          f"Markdown {f['render_bodies_s'] * ms:,.0f} ms, "

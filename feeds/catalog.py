@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from operator import attrgetter
 from typing import Literal
+from urllib.parse import quote
 
 from feeds.model import Article, Author, Problem, Section, Site
 
@@ -38,9 +39,14 @@ def feed_base(kind: Kind, slug: str) -> str:
     return f"/{prefix}/{slug}" if prefix else ""
 
 
+def public_url(site: Site, path: str) -> str:
+    """Return the public URL of a path on the site, percent-encoded (slugs may be Cyrillic)."""
+    return site.url + quote(path)
+
+
 def surrogate_key(kind: Kind, slug: str) -> str:
-    """Return the CDN key naming every document of one feed."""
-    return f"{kind}/{slug}" if slug else "site"
+    """Return the CDN key naming every document of one feed (ASCII, as headers must be)."""
+    return f"{kind}/{quote(slug, safe='')}" if slug else "site"
 
 
 def document_path(kind: Kind, slug: str, page: int) -> str:
@@ -86,7 +92,8 @@ class Feed:
 
     def url(self, extension: str, page: int | None = None) -> str:
         """Return the absolute URL of this document (or of another page) in one format."""
-        return f"{self.site.url}{self.page_path(self.page if page is None else page)}.{extension}"
+        path = self.page_path(self.page if page is None else page)
+        return public_url(self.site, f"{path}.{extension}")
 
     @property
     def surrogate_keys(self) -> str:
@@ -268,19 +275,19 @@ class View:
             section = catalog.sections[slug]
             name = section.title
             description = section.description or f"{section.title} from {site.title}"
-            home = f"{site.url}/sections/{slug}/"
+            home = public_url(site, f"/sections/{slug}/")
             articles = self.by_section.get(slug, [])
         elif kind == "author" and slug in catalog.authors:
             author = catalog.authors[slug]
             name = author.name
             role = f", {author.role}" if author.role else ""
             description = f"Articles by {author.name}{role}, in {site.title}"
-            home = author.url or f"{site.url}/authors/{slug}/"
+            home = author.url or public_url(site, f"/authors/{slug}/")
             articles = self.by_author.get(slug, [])
         elif kind == "tag" and slug in self.by_tag:
             name = self.tag_names[slug]
             description = f"Articles tagged “{name}” in {site.title}"
-            home = f"{site.url}/tags/{slug}/"
+            home = public_url(site, f"/tags/{slug}/")
             articles = self.by_tag[slug]
         else:
             return None

@@ -22,6 +22,11 @@ from feeds.publisher import Document, Publisher
 log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
+_NOT_ALLOWED = [
+    ("Allow", "GET, HEAD"),
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("Content-Length", "23"),
+]
 _KINDS: dict[str, Kind] = {"sections": "section", "authors": "author", "tags": "tag"}
 _PATH = re.compile(
     r"""/(?:
@@ -64,6 +69,11 @@ class DocumentServer:
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         if method != "GET" and method != "HEAD":
+            if not method.isupper():
+                # Methods are case-sensitive (RFC 9110 9.1); werkzeug would upper-case
+                # "get" and answer it as a GET.
+                start_response("405 Method Not Allowed", _NOT_ALLOWED)
+                return [b"405 Method Not Allowed\n"]
             return self.fallback(environ, start_response)
         try:
             # WSGI gives the path as latin-1 decoded bytes; URLs are UTF-8.

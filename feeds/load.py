@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateutil.parser
@@ -49,6 +50,8 @@ ARTICLE_SUFFIXES = (".yaml", ".yml")
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 
 _STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 _TYPE_NAMES = {
     "tag:yaml.org,2002:bool": "a true/false value",
     "tag:yaml.org,2002:int": "a number",
@@ -173,6 +176,9 @@ class _Fields:
         if not isinstance(node, MappingNode):
             self.problem(self.line, f"{what} must be a mapping of field: value lines")
             return
+        if node.tag != _MAP:
+            self.problem(self.line, f"{what} has the YAML tag {node.tag}, which is not allowed")
+            return
         for key, value in node.value:
             if not isinstance(key, ScalarNode) or key.tag != _STR:
                 self.problem(_line(key), "a field name must be plain text")
@@ -257,6 +263,8 @@ def _wrong_type(name: str, node: ScalarNode) -> str:
 
 def _text_list(name: str, node: Node) -> list[tuple[str, int]]:
     """Return [(text, line)] from one text value or a list of them."""
+    if isinstance(node, SequenceNode) and node.tag != _SEQ:
+        raise DataError(f"'{name}' has the YAML tag {node.tag}, which is not allowed", _line(node))
     items = node.value if isinstance(node, SequenceNode) else [node]
     out = []
     for item in items:
@@ -310,6 +318,8 @@ def _url(name: str, node: Node) -> str:
 
 def _url_list(name: str, node: Node) -> list[tuple[str, int]]:
     """Return [(url, line)] from one URL or a list of them."""
+    if isinstance(node, SequenceNode) and node.tag != _SEQ:
+        raise DataError(f"'{name}' has the YAML tag {node.tag}, which is not allowed", _line(node))
     items = node.value if isinstance(node, SequenceNode) else [node]
     return [(_url(name, item), _line(item)) for item in items if not _is_null(item)]
 
@@ -331,6 +341,11 @@ def _zone_for(name: str | None, offset: int | None) -> timezone | None:
     raise _UnknownZone(name)
 
 
+# Dates outside these are typing mistakes to readers (the W3C validator calls them
+# "implausible"): a scheduled article in 2300 would never appear, an `updated` in 2300
+# would date the whole feed.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _AMBIGUOUS = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b")
 # dateutil reads "GMT+2" the POSIX way (two hours *behind*); people mean +02:00.
 _NAMED_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
@@ -364,18 +379,27 @@ def parse_datetime(written: str, zone: ZoneInfo) -> datetime:
     ambiguous = _AMBIGUOUS.match(text)
     if ambiguous:
         first, second = int(ambiguous[1]), int(ambiguous[2])
+        year = int(ambiguous[3]) + (2000 if len(ambiguous[3]) == 2 else 0)
         if first <= 12 and second <= 12 and first != second:
             raise ValueError(
                 f"{text!r} could be day/month or month/day; write it as "
-                f"{ambiguous[3]}-{first:02d}-{second:02d} or "
-                f"{ambiguous[3]}-{second:02d}-{first:02d}"
+                f"{year}-{first:02d}-{second:02d} or {year}-{second:02d}-{first:02d}"
             )
     parsed = _parse_common(text)
     if parsed is None:
         parsed = _parse_any(written, text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 in a zone east of UTC, 9999-12-31 west of it
+        raise ValueError(f"{text!r} is outside the calendar") from None
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(
+            f"{text!r} is not between {EARLIEST.year} and {LATEST.year - 1}: feed readers "
+            "and validators take such dates for mistakes"
+        )
+    return moment
 
 
 _RFC2822 = re.compile(
@@ -501,28 +525,32 @@ def load_site(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     stale_while_revalidate = number("stale_while_revalidate", 0, 0)
     stale_if_error = number("stale_if_error", 0, 0)
     hubs = tuple(url for url, _ in f.get("hubs", _url_list) or [])
+    # Every field is read before deciding, so that every problem is reported at once.
+    language = f.text("language") or "en"
+    description = f.text("description")
+    copyright_ = f.text("copyright")
+    icon, logo = f.get("icon", _url), f.get("logo", _url)
+    purge_webhook = f.get("purge_webhook", _url)
     if any(p.severity == "error" for p in problems) or title is None or url is None:
         return None, problems
     site = Site(
         title=title,
         url=url.rstrip("/"),
-        language=f.text("language") or "en",
-        description=f.text("description") or title,
+        language=language,
+        description=description or title,
         timezone=zone_name,
         items_per_feed=items,
         max_age=max_age,
         archive_size=archive_size,
         archive_max_age=archive_max_age,
-        copyright=f.text("copyright"),
-        icon=f.get("icon", _url),
-        logo=f.get("logo", _url),
+        copyright=copyright_,
+        icon=icon,
+        logo=logo,
         stale_while_revalidate=stale_while_revalidate,
         stale_if_error=stale_if_error,
         hubs=hubs,
-        purge_webhook=f.get("purge_webhook", _url),
+        purge_webhook=purge_webhook,
     )
-    if any(p.severity == "error" for p in problems):
-        return None, problems
     return SiteConfig(site=site, zone=zone, max_file_bytes=max_bytes), problems
 
 
@@ -533,7 +561,7 @@ def _load_list(root: Path, rel: str, problems: list[Problem]) -> Iterator[_Field
     except DataError as error:
         problems.append(Problem(path=rel, line=error.line, message=error.message))
         return
-    if not isinstance(node, SequenceNode):
+    if not isinstance(node, SequenceNode) or node.tag != _SEQ:
         problems.append(
             Problem(
                 path=rel, line=_line(node), message=f"{rel} must be a list of entries (- slug: ...)"
@@ -838,8 +866,9 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
     if not article_id:
         # RFC 4151 tag URI: who minted it, when, and what. Nothing an editor revises
         # (title, section, body, authors) goes in, so readers never see it twice.
-        article_id = f"tag:{site.host},{published.date().isoformat()}:{slug}"
-    url = v["url"] or f"{site.url}/{section}/{slug}"
+        # Slugs may be Cyrillic: ids and URLs carry them percent-encoded (RFC 3986).
+        article_id = f"tag:{site.host},{published.date().isoformat()}:{quote(slug, safe='')}"
+    url = v["url"] or f"{site.url}/{quote(section, safe='')}/{quote(slug, safe='')}"
     summary = v["summary"]
     if summary and len(summary) > SUMMARY_LIMIT:
         problem(

@@ -30,7 +30,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from feeds.catalog import Feed, Kind, View, document_path, feed_base, surrogate_key
+from feeds.catalog import (
+    Feed,
+    Kind,
+    View,
+    document_path,
+    feed_base,
+    public_url,
+    surrogate_key,
+)
 from feeds.model import Site
 
 log = logging.getLogger(__name__)
@@ -90,10 +98,10 @@ def diff(
     keys: set[str] = set()
     for kind, slug, page in changed:
         path = document_path(kind, slug, page)
-        feed_urls += [f"{site.url}{path}.{fmt}" for fmt in FORMATS]
+        feed_urls += [public_url(site, f"{path}.{fmt}") for fmt in FORMATS]
         keys.add(surrogate_key(kind, slug))
         if page == 0:
-            page_urls.add(f"{site.url}{feed_base(kind, slug)}/")
+            page_urls.add(public_url(site, f"{feed_base(kind, slug)}/"))
     if changed:
         page_urls |= {f"{site.url}/", f"{site.url}/feeds.opml"}
         keys.add("site")

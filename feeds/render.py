@@ -202,8 +202,13 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
     for tag, slug in zip(article.tags, article.tag_slugs, strict=True):
         label = feed.tag_names.get(slug, tag)
         fe.category(term=slug, label=label, scheme=f"{feed.site.url}/tags/")
+    # Atom's <summary> is text; RSS's <description> is read as HTML by every reader, so
+    # the plain-text summary is escaped there (markup in it shows as typed). feedgen's
+    # description() also overwrites the Atom content, and summary() leaves a description
+    # it did not write alone, so the order of these three calls matters.
+    fe.description(html.escape(article.summary, quote=False))
     fe.content(_content_html(article), type="html")
-    fe.summary(article.summary)  # also RSS <description>
+    fe.summary(article.summary)
     links = [{"rel": "alternate", "type": "text/html", "href": article.url}]
     image = article.image
     if image is not None:

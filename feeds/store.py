@@ -54,22 +54,38 @@ def _signature(path: Path) -> Signature | None:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def scan_articles(root: Path) -> dict[str, Signature]:
-    """Return {path relative to root: signature} for every article file, in path order.
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """What one walk of the articles folder found."""
+
+    files: dict[str, Signature]  # path relative to the data folder -> signature
+    unreadable: tuple[str, ...] = ()  # folders that exist but could not be listed
+    missing: bool = False  # the articles folder itself is not there
+
+
+def scan_articles(root: Path) -> Scan:
+    """Return every article file with its signature, in path order, and what failed.
 
     One os.scandir walk on plain strings: directory entries tell files from folders
     without a stat, so each article costs one stat call per poll and no pathlib objects.
     """
     found: dict[str, Signature] = {}
+    unreadable: list[str] = []
     prefix = len(str(root)) + 1
-    stack = [os.path.join(root, ARTICLES_DIR)]
+    top = os.path.join(root, ARTICLES_DIR)
+    stack = [top]
     while stack:
         folder = stack.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
+        except FileNotFoundError:
+            if folder == top:
+                return Scan(files={}, missing=True)
+            continue  # removed while we walked: its files are gone
         except OSError:
-            continue  # a folder that vanished or cannot be read holds no articles now
+            unreadable.append(folder[prefix:].replace(os.sep, "/"))
+            continue
         for entry in entries:
             if entry.name.startswith("."):
                 continue
@@ -82,7 +98,7 @@ def scan_articles(root: Path) -> dict[str, Signature]:
                     found[rel] = (st.st_mtime_ns, st.st_size, st.st_ino)
             except OSError:
                 continue  # deleted between listing and stat: gone
-    return dict(sorted(found.items()))
+    return Scan(files=dict(sorted(found.items())), unreadable=tuple(sorted(unreadable)))
 
 
 def _digest(text: str) -> str:
@@ -130,6 +146,7 @@ class Store:
         self._context: Context | None = None
         self._generation = 0  # bumps when the context articles resolve against changes
         self._files: dict[str, _ArticleFile] = {}
+        self._scan_problems: list[Problem] = []
 
     # -- polling --------------------------------------------------------------------------
 
@@ -206,9 +223,15 @@ class Store:
             self._meta_digests[AUTHORS_FILE] = self._digest_of(AUTHORS_FILE)
 
     def _refresh_articles(self) -> bool:
-        changed = False
-        found = scan_articles(self.root)
-        for rel in [p for p in self._files if p not in found]:
+        scan = scan_articles(self.root)
+        problems = self._scan_trouble(scan)
+        changed = problems != self._scan_problems
+        self._scan_problems = problems
+        if scan.missing and self._files:
+            return changed  # the folder is being moved or restored: keep what we have
+        found = scan.files
+        hidden = tuple(f"{folder}/" for folder in scan.unreadable)
+        for rel in [p for p in self._files if p not in found and not p.startswith(hidden)]:
             del self._files[rel]  # a deleted file takes its article with it
             changed = True
         max_bytes = self._config.max_file_bytes if self._config else DEFAULT_MAX_FILE_BYTES
@@ -233,12 +256,39 @@ class Store:
                 state.raw, state.digest = raw, _digest(text)
         return changed
 
+    def _scan_trouble(self, scan: Scan) -> list[Problem]:
+        """Return the problems of a walk: a missing articles folder, unreadable folders."""
+        problems = [
+            Problem(
+                path=f"{folder}/",
+                line=1,
+                message="this folder cannot be read (permission denied?); its articles keep "
+                "their last good version",
+            )
+            for folder in scan.unreadable
+        ]
+        if scan.missing and self._files:
+            where = ARTICLES_DIR if self.root.is_dir() else "."
+            problems.append(
+                Problem(
+                    path=f"{where}/",
+                    line=1,
+                    message="the folder has disappeared; still serving the last good articles "
+                    "until it is back",
+                )
+            )
+        return problems
+
     # -- building -------------------------------------------------------------------------
 
     def _rebuild(self) -> None:
         ctx = self._context
         problems = [p for ps in self._meta_problems.values() for p in ps]
+        problems += self._scan_problems
         if ctx is None:
+            # Nothing can be built without site.yaml, but every file's own problems
+            # are still worth reporting.
+            problems += [p for state in self._files.values() for p in state.read_problems]
             self.catalog = None
             self._problems = problems
             self.reloaded_at = datetime.now(UTC)

@@ -10,6 +10,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import normalizeLink
 
 # Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF):
 # lxml refuses a whole document over one of them, so every field goes through this. A
@@ -35,12 +36,17 @@ def tidy_line(text: str) -> str:
 def slugify(text: str) -> str:
     """Return a URL slug: lower case, accents dropped, words joined by hyphens.
 
-    Dots and apostrophes vanish rather than split words, so "N.A.T.O." and "NATO" meet;
-    letters outside Latin (Ukrainian, Japanese...) are kept, not lost.
+    Dots and apostrophes vanish rather than split words, so "N.A.T.O." and "NATO" meet.
+    Accents are dropped from Latin letters only ("Café" is "cafe"): in other scripts a
+    mark is part of the letter (Ukrainian ї and й, Japanese が), so it is kept.
     """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = re.sub(r"[.'’`]", "", stripped)
+    kept: list[str] = []
+    for char in decomposed:
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue  # an accent on a Latin letter
+        kept.append(char)
+    stripped = re.sub(r"[.'’`]", "", unicodedata.normalize("NFC", "".join(kept)))
     return "-".join(re.findall(r"[^\W_]+", stripped))
 
 
@@ -56,6 +62,22 @@ def truncate_words(text: str, limit: int = SUMMARY_LIMIT) -> str:
 
 
 _markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)(.*)", re.DOTALL)
+
+
+def _normalize_link(url: str) -> str:
+    """Lower-case a link's host before markdown-it punycodes it.
+
+    markdown-it encodes "ПРИМЕР.РФ" as the punycode of the capitals, a different name
+    that the sanitizer then rejects; hosts are case-insensitive, so lower-case first.
+    """
+    match = _AUTHORITY.fullmatch(url)
+    if match:
+        url = match[1] + match[2].lower() + match[3]
+    return normalizeLink(url)
+
+
+_markdown.normalizeLink = _normalize_link  # type: ignore[method-assign]
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "a", "em", "strong", "b", "i", "u", "s", "del", "ins", "sub", "sup",
@@ -97,12 +119,17 @@ def clean_url(url: str, base: str | None = None) -> str | None:
     if parts.scheme.lower() not in _SAFE_SCHEMES:
         return None
     netloc = parts.netloc
-    if parts.hostname and not parts.hostname.isascii():
+    host = parts.hostname  # lower-cased by urlsplit
+    if host and not host.isascii():
         try:
-            host = parts.hostname.encode("idna").decode("ascii")
+            host = host.encode("idna").decode("ascii")
         except UnicodeError:
             return None
-        netloc = netloc.replace(parts.hostname, host)
+        # Rebuild rather than replace: the netloc may spell the host in capitals.
+        userinfo = netloc.rpartition("@")[0]
+        netloc = (f"{userinfo}@" if userinfo else "") + host
+        if parts.port is not None:
+            netloc += f":{parts.port}"
     return urlunsplit(
         (
             parts.scheme.lower(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, jsonify
 from werkzeug.exceptions import HTTPException
@@ -79,6 +80,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         response = jsonify(body)
         response.status_code = 200 if catalog else 503
         response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.after_request
+    def relative_redirects(response: Response) -> Response:
+        # werkzeug's trailing-slash redirects name the request's Host, which a client
+        # controls; a relative Location (RFC 9110 10.2.2) points the same place safely.
+        if 300 <= response.status_code < 400 and "Location" in response.headers:
+            target = urlsplit(response.headers["Location"])
+            location = target.path + (f"?{target.query}" if target.query else "")
+            response.headers["Location"] = location
+            response.set_data(f"{response.status}: {location}\n")
+            response.content_type = "text/plain; charset=utf-8"
         return response
 
     @app.errorhandler(HTTPException)

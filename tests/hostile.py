@@ -3,7 +3,6 @@ back strictly, `feeds check` run through click, and a tally of what was tried.""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import textwrap
@@ -188,7 +187,7 @@ def html_text(fragment: str) -> str:
 def shown(detail) -> str:
     """Return the text a reader shows for a feedparser text construct (text or HTML)."""
     if detail.type in ("text/html", "application/xhtml+xml"):
-        return html.unescape(html_text(detail.value))
+        return html_text(detail.value)  # lxml has already decoded the entities
     return detail.value
 
 

@@ -225,12 +225,6 @@ def test_an_edited_file_that_becomes_unreadable_keeps_its_last_good_version(
     read_every_feed(app, client)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an article folder that cannot be listed is taken as empty: its articles vanish "
-    "from every feed and nothing is reported (feeds.store.scan_articles swallows the "
-    "PermissionError from os.scandir)",
-)
 def test_an_unreadable_folder_keeps_its_articles_and_is_reported(app, client, data_dir, deny):
     TRIED["permission-denied"] += 1
     before = site_ids(client)
@@ -247,12 +241,6 @@ def errors_anywhere(client) -> list[dict]:
     return [p for p in problems(client) if p["severity"] == "error"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when the whole data folder disappears (renamed away, an unmounted volume), "
-    "feeds.store.Store keeps the last good site.yaml but drops every article: all feeds go "
-    "empty instead of serving the last good data",
-)
 def test_a_vanished_data_folder_keeps_serving_the_last_good_data(app, client, data_dir):
     TRIED["data-folder-vanishes"] += 1
     before = {path: client.get(path).data for path in ("/feed.atom", "/sections/war/feed.rss")}

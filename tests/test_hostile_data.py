@@ -212,11 +212,6 @@ def test_unsafe_yaml_tags_are_reported_and_never_run(app, client, data_dir, tmp_
     assert control.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a python/* tag on a mapping or list is silently ignored, not reported "
-    "(feeds.load._Fields / _text_list / _read_image check tags on scalars only)",
-)
 @pytest.mark.parametrize(
     ("text", "line"),
     [
@@ -865,11 +860,6 @@ def test_markup_in_titles_is_shown_as_text(app, client, data_dir):
         assert not content.findall(".//script")  # the body may hold <b>: it is Markdown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: RSS <description> carries the plain-text summary unescaped, so readers "
-    "(feedparser: type text/html) render its markup as HTML (feeds.render._add_entry)",
-)
 def test_markup_in_a_summary_is_shown_as_text_in_rss(app, client, data_dir):
     TRIED["markup-in-plain-text"] += 1
     put(data_dir, "articles/markup.yaml", article(f"summary: '{MARKUP}'"))
@@ -1118,12 +1108,6 @@ def test_non_ascii_hosts_and_paths_are_encoded_on_output(app, client, data_dir):
     assert seen == 9  # the site, war section and author feeds, in three formats
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an upper-case non-ASCII host is left un-encoded (raw HTML, url and image "
-    "fields) or its link dropped (Markdown): feeds.text.clean_url replaces the lower-cased "
-    "hostname in the netloc, and markdown-it punycodes it without lower-casing",
-)
 def test_upper_case_non_ascii_hosts_are_idna_encoded(app, client, data_dir):
     put(
         data_dir,
@@ -1187,23 +1171,12 @@ def test_impossible_and_ambiguous_dates_are_refused(app, client, data_dir):
     run_batch(app, client, data_dir, cases)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a two-digit year is suggested back as the year: '3-4-26' gets "
-    "'26-03-04 or 26-04-03' (feeds.load.parse_datetime)",
-)
 def test_ambiguous_date_with_a_two_digit_year_suggests_full_dates():
     TRIED["ambiguous-date"] += 1
     with pytest.raises(ValueError, match="2026-03-04 or 2026-04-03"):
         parse_datetime("3-4-26 10:00", KYIV)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a date at the edge of datetime's range raises OverflowError, which escapes "
-    "feeds.load.parse_datetime (only ValueError is caught): `feeds check` crashes and "
-    "Store.refresh raises",
-)
 @pytest.mark.parametrize("written", ["0001-01-01 00:00", "9999-12-31 23:59 -05:00"])
 def test_dates_at_the_edge_of_the_calendar_are_reported_not_a_crash(data_dir, written):
     TRIED["implausible-date"] += 1
@@ -1211,12 +1184,6 @@ def test_dates_at_the_edge_of_the_calendar_are_reported_not_a_crash(data_dir, wr
     assert_checked(data_dir, "articles/edge.yaml", 4, "'published'")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: implausible dates (before 1990, centuries ahead) are accepted silently; the "
-    "W3C validator warns on them in feeds, and a 2300 article never appears "
-    "(feeds.load.build_article should report them)",
-)
 @pytest.mark.parametrize(
     ("extra", "line"),
     [
@@ -1344,12 +1311,6 @@ def test_slugs_differing_in_case_or_accents_are_reported_as_a_clash(app, client,
     assert_checked(data_dir, f"articles/{second}", 1, "slug 'cafe' is already used")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: feeds.load.load_site returns at the first error in title/url, before reading "
-    "description, language, copyright, icon, logo and purge_webhook, so their problems are "
-    "hidden until the first is fixed",
-)
 def test_every_problem_in_site_yaml_is_reported_at_once(data_dir):
     TRIED["yaml-implicit-type"] += 2
     site = (data_dir / "site.yaml").read_text(encoding="utf-8")
@@ -1360,12 +1321,6 @@ def test_every_problem_in_site_yaml_is_reported_at_once(data_dir):
     assert_checked(data_dir, "site.yaml", line_of(site, "description:"), "'description'")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: while site.yaml cannot be used, `feeds check` reports nothing about article "
-    "files, not even YAML syntax errors (feeds.store.Store._rebuild drops read problems "
-    "when there is no context)",
-)
 def test_article_problems_are_reported_while_site_yaml_is_broken(data_dir):
     TRIED["yaml-structure"] += 1
     put(data_dir, "site.yaml", "title: [broken\n")
@@ -1408,13 +1363,6 @@ def non_ascii_urls(document) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a non-ASCII slug (a Cyrillic file name, as `feeds new` makes from a Ukrainian "
-    "title, or a Ukrainian tag) goes raw into ids and URLs: the entry id is not a valid tag "
-    "URI and links are IRIs, W3C validator errors InvalidTAG and UriNotIri "
-    "(feeds.load.build_article default id and url; feeds.catalog.feed_base / Feed.url)",
-)
 def test_non_ascii_slugs_give_ascii_ids_and_urls(app, client, data_dir):
     TRIED["non-ascii-url"] += 2
     put(data_dir, "articles/київ.yaml", article("tags: [Україна]", title="Kyiv file"))

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
+from html import escape as html_escape
 from pathlib import Path
 
 import feedparser
@@ -349,7 +350,8 @@ def check_publication(root: Path, case: Given) -> None:
     assert rss_item.findtext("title") == title
     assert atom_entry.findtext("a:title", namespaces=ATOM) == title
     assert json_item["title"] == title
-    assert rss_item.findtext("description") == article.summary
+    # RSS descriptions are HTML to readers, so the plain-text summary is escaped there.
+    assert rss_item.findtext("description") == html_escape(article.summary, quote=False)
     assert atom_entry.findtext("a:summary", namespaces=ATOM) == article.summary
     assert atom_entry.findtext("a:author/a:name", namespaces=ATOM) == author_name
     assert [c.text for c in rss_item.findall("dc:creator", RSS_NS)] == [author_name]

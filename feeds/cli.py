@@ -54,6 +54,7 @@ def check(data: Path, fmt: str, strict: bool) -> None:
     _require_data(data)
     store = Store(data)
     store.refresh()
+    store.save_cache()
     problems = store.problems
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]

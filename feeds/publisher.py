@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -148,7 +149,6 @@ class Publisher:
         self._tracked: dict | None = None
         self._tracked_state: tuple | None = None
         self.last_change: notify.Change | None = None
-        self._track_changes()  # the baseline: nothing is announced for the first load
 
     @property
     def catalog(self) -> Catalog | None:
@@ -232,6 +232,10 @@ class Publisher:
         """Re-read changed data files now, then announce what changed; return whether the
         data changed."""
         with self._reload_lock:
+            if self._tracked is None:
+                # The baseline, taken before the first reload rather than at start-up, so
+                # that it costs the first feed nothing: nothing is announced for the load.
+                self._track_changes()
             changed = self.store.refresh()
             if changed:
                 catalog = self.store.catalog
@@ -281,9 +285,15 @@ class Publisher:
             thread.start()
 
     def _watch_loop(self) -> None:
+        saved = 0.0
         while not self._stop.is_set():
             try:
                 self.refresh()  # at once on start: a new worker catches up immediately
+                if time.monotonic() - saved > 60 and self.store.cache_dirty:
+                    # Off the request path, at most once a minute: the next start reads
+                    # what this one parsed (cache.py).
+                    self.store.save_cache()
+                    saved = time.monotonic()
             except Exception:  # keep serving the last good data whatever happens
                 log.exception("reload failed; still serving the previous data")
             self._stop.wait(self.poll_interval)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feeds import cache
 from feeds.catalog import Catalog, version_of
 from feeds.load import (
     ARTICLE_SUFFIXES,
@@ -130,6 +131,7 @@ class Store:
         *,
         settle: float = 0.3,
         clock: Callable[[], float] = time.time,
+        use_cache: bool = True,
     ):
         self.root = Path(root)
         self.settle = settle
@@ -147,6 +149,9 @@ class Store:
         self._generation = 0  # bumps when the context articles resolve against changes
         self._files: dict[str, _ArticleFile] = {}
         self._scan_problems: list[Problem] = []
+        self.use_cache = use_cache
+        self._cached: dict[str, tuple] = {}  # the parse cache, during the first load only
+        self.cache_dirty = False  # files were parsed that the parse cache does not hold
 
     # -- polling --------------------------------------------------------------------------
 
@@ -166,7 +171,10 @@ class Store:
             gc.disable()
         try:
             changed = self._refresh_meta()
+            if not self._loaded_once and self.use_cache:
+                self._cached = cache.load(self.root, self._meta_digests)
             changed |= self._refresh_articles()
+            self._cached = {}
             if changed or self.catalog is None:
                 self._rebuild()
         finally:
@@ -242,9 +250,15 @@ class Store:
             if not self._ready(signature):
                 continue
             if state is None:
+                cached = self._cached.get(rel)
+                if cached is not None and cached[0] == signature:
+                    self._files[rel] = self._from_cache(cached)
+                    changed = True
+                    continue
                 state = self._files[rel] = _ArticleFile()
             state.signature = signature
             changed = True
+            self.cache_dirty = True
             try:
                 text = read_text(self.root / rel, rel, max_bytes, size=signature[1])
             except DataError as error:
@@ -255,6 +269,39 @@ class Store:
             if raw is not None:
                 state.raw, state.digest = raw, _digest(text)
         return changed
+
+    def _from_cache(self, cached: tuple) -> _ArticleFile:
+        """Return a file's state as the parse cache holds it, built in this context."""
+        signature, raw, digest, read_problems, article, build_problems = cached
+        return _ArticleFile(
+            signature=signature,
+            raw=raw,
+            digest=digest,
+            read_problems=read_problems,
+            article=article,
+            build_problems=build_problems,
+            built_raw=raw,
+            built_generation=self._generation,
+        )
+
+    def save_cache(self) -> None:
+        """Write the parse cache, if files were parsed since it was last written."""
+        if not (self.use_cache and self.cache_dirty and self._context is not None):
+            return
+        self.cache_dirty = False
+        files = {
+            rel: (
+                state.signature,
+                state.raw,
+                state.digest,
+                state.read_problems,
+                state.article,
+                state.build_problems,
+            )
+            for rel, state in self._files.items()
+            if state.built_generation == self._generation  # built in today's context
+        }
+        cache.save(self.root, self._meta_digests, files)
 
     def _scan_trouble(self, scan: Scan) -> list[Problem]:
         """Return the problems of a walk: a missing articles folder, unreadable folders."""

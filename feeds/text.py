@@ -212,6 +212,13 @@ class Body:
         """Return the plain text of the body's first paragraph."""
         return self._render()[1]
 
+    def __getstate__(self) -> tuple[str, str]:
+        return (self.source, self.base_url)  # the parse cache keeps sources, not renderings
+
+    def __setstate__(self, state: tuple[str, str]) -> None:
+        self.source, self.base_url = state
+        self._rendered = None
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Body):
             return NotImplemented

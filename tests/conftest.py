@@ -28,6 +28,12 @@ class Clock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def private_parse_cache(tmp_path_factory, monkeypatch) -> None:
+    """Give each test its own parse cache folder, never the user's."""
+    monkeypatch.setenv("FEEDS_CACHE_DIR", str(tmp_path_factory.mktemp("parse-cache")))
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """Return a private copy of the sample publication."""

@@ -1,0 +1,106 @@
+"""The parse cache: a restart reads only what changed, and a stale cache is never used."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from feeds import cache, store
+from feeds.render import render_feed
+from feeds.store import Store
+from tests.conftest import NOW
+
+ARTICLE = "articles/2026/02/japan-nato-purl.yaml"
+
+
+def loaded(data_dir) -> Store:
+    loading = Store(data_dir)
+    loading.refresh()
+    return loading
+
+
+def site_feed(loaded_store: Store) -> bytes:
+    view = loaded_store.catalog.view(NOW)
+    return render_feed(view.feed("site"), "atom")
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Count the article files read from disk."""
+    seen: list[str] = []
+    original = store.read_text
+
+    def counting(path, rel, *args, **kwargs):
+        seen.append(rel)
+        return original(path, rel, *args, **kwargs)
+
+    monkeypatch.setattr(store, "read_text", counting)
+    return seen
+
+
+def test_a_restart_reads_nothing_that_did_not_change(data_dir, reads):
+    first = loaded(data_dir)
+    first.save_cache()
+    assert cache.cache_file(data_dir).is_file()
+    reads.clear()
+    second = loaded(data_dir)
+    assert [r for r in reads if r.startswith("articles/")] == []
+    assert second.catalog.version == first.catalog.version
+    assert second.problems == first.problems
+    assert site_feed(second) == site_feed(first)
+
+
+def test_a_file_changed_since_is_read_again(data_dir, reads):
+    loaded(data_dir).save_cache()
+    path = data_dir / ARTICLE
+    path.write_text(path.read_text().replace("title: Japan could", "title: Tokyo could"))
+    reads.clear()
+    restarted = loaded(data_dir)
+    assert [r for r in reads if r.startswith("articles/")] == [ARTICLE]
+    assert b"Tokyo could" in site_feed(restarted)
+
+
+def test_a_change_to_authors_yaml_empties_the_cache(data_dir, reads):
+    loaded(data_dir).save_cache()
+    authors = data_dir / "authors.yaml"
+    authors.write_text(authors.read_text().replace("name: Francis Farrell", "name: F. Farrell"))
+    reads.clear()
+    restarted = loaded(data_dir)
+    assert len([r for r in reads if r.startswith("articles/")]) == 17
+    assert b"F. Farrell" in site_feed(restarted)
+
+
+def test_the_last_good_version_survives_a_restart(data_dir):
+    running = loaded(data_dir)
+    path = data_dir / ARTICLE
+    path.write_text("title: [broken\n")
+    running.settle = 0
+    running.refresh()
+    running.save_cache()
+    restarted = loaded(data_dir)
+    assert b"Japan could join" in site_feed(restarted)
+    assert any(p.path == ARTICLE for p in restarted.problems)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "foreign", "shared"])
+def test_a_damaged_or_untrusted_cache_is_ignored(data_dir, reads, damage):
+    loaded(data_dir).save_cache()
+    path = cache.cache_file(data_dir)
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:1000])
+    elif damage == "foreign":
+        path.write_bytes(b"not a pickle at all")
+    else:
+        os.chmod(path, 0o666)  # others could have written anything into it
+    reads.clear()
+    restarted = loaded(data_dir)
+    assert len([r for r in reads if r.startswith("articles/")]) == 17
+    assert len(restarted.catalog.articles) == 17
+
+
+def test_the_cache_can_be_turned_off(data_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("FEEDS_CACHE_DIR", "off")
+    assert cache.cache_file(data_dir) is None
+    loaded(data_dir).save_cache()
+    assert not list(tmp_path.rglob("*.pickle"))

@@ -79,7 +79,9 @@ class Document:
         """Return a Document for body, compressing it once and tagging both encodings."""
         tag = hashlib.sha256(body).hexdigest()[:24]
         # mtime=0 keeps the gzip bytes, and so their ETag, the same in every process.
-        zipped = gzip.compress(body, compresslevel=9, mtime=0)
+        # Level 6, not 9: measured on feeds, 9 takes a third longer for 1% fewer bytes,
+        # and compressing was the largest part of rendering every feed.
+        zipped = gzip.compress(body, compresslevel=6, mtime=0)
         extra = tuple((headers or {}).items())
         modified = ("Last-Modified", http_date(last_modified))
 

@@ -4,8 +4,6 @@ back strictly, `feeds check` run through click, and a tally of what was tried.""
 from __future__ import annotations
 
 import json
-import re
-import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,31 +14,21 @@ from click.testing import CliRunner
 from lxml import etree
 
 from feeds.cli import main
+from tests import editing
+from tests.editing import XML_INVALID
 
 # A minimal valid article; its lines are numbered 1-5, so extra fields start on line 6.
-ARTICLE = textwrap.dedent(
-    """\
-    title: A hostile test
-    section: war
-    authors: [francis-farrell]
-    published: "2026-02-11 10:00"
-    body: Text.
-    """
-)
 FORMATS = ("rss", "atom", "json")
-XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
 
 
 def article(*extra: str, **replace: str | None) -> str:
-    """Return ARTICLE with fields replaced (None drops the line) and lines appended."""
-    lines = ARTICLE.splitlines()
-    for name, value in replace.items():
-        [index] = [i for i, line in enumerate(lines) if line.startswith(f"{name}:")]
-        lines[index] = "" if value is None else f"{name}: {value}"
-    lines = [line for line in lines if line] + list(extra)
-    return "\n".join(lines) + "\n"
+    """Return a minimal valid article titled "A hostile test", as editing.article does."""
+    return editing.article(*extra, **{"title": "A hostile test", **replace})
+
+
+ARTICLE = article()
 
 
 def put(data_dir: Path, rel: str, content: str | bytes) -> Path:

@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 
 import feeds.store
 from feeds.web import create_app
+from tests.editing import save_by_rename, save_in_place, save_truncate_then_write
 
 from .hostile import (
     ATOM_NS,
@@ -340,28 +341,6 @@ POLLED = [
     )
     for fmt in ("rss", "atom", "json")
 ]
-
-
-def save_in_place(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8") as out:  # truncates, then writes in pieces
-        for start in range(0, len(text), 256):
-            out.write(text[start : start + 256])
-            out.flush()
-            time.sleep(0.002)
-
-
-def save_by_rename(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.swp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def save_truncate_then_write(path: Path, text: str) -> None:
-    with path.open("r+", encoding="utf-8") as out:
-        out.truncate(0)
-        out.flush()
-        time.sleep(0.03)
-        out.write(text)
 
 
 SAVERS = {

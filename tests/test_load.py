@@ -4,8 +4,6 @@ normalization every field goes through on its way to the feeds."""
 from __future__ import annotations
 
 import json
-import re
-import textwrap
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,30 +18,11 @@ from feeds.store import Store
 from feeds.text import SUMMARY_LIMIT
 
 from .conftest import NOW
+from .editing import XML_INVALID, article
 
 REL = "articles/x.yaml"
 # A minimal valid article. Its lines are numbered 1-5; extra fields start on line 6.
-ARTICLE = textwrap.dedent(
-    """\
-    title: A test article
-    section: war
-    authors: [francis-farrell]
-    published: "2026-02-11 10:00"
-    body: Text.
-    """
-)
 KYIV = ZoneInfo("Europe/Kyiv")
-XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def article(*extra: str, **replace: str | None) -> str:
-    """Return ARTICLE with fields replaced (None drops the line) and lines appended."""
-    lines = ARTICLE.splitlines()
-    for name, value in replace.items():
-        [index] = [i for i, line in enumerate(lines) if line.startswith(f"{name}:")]
-        lines[index] = "" if value is None else f"{name}: {value}"
-    lines = [line for line in lines if line] + list(extra)
-    return "\n".join(lines) + "\n"
 
 
 def load(data_dir) -> Store:

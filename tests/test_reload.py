@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ import feedparser
 import pytest
 
 from feeds.web import create_app
+from tests.editing import save_by_rename, save_in_place, save_truncate_then_write
 
 BOUND = 2.0  # the contract: an edit is live within 2 seconds
 ARTICLE = "articles/2026/02/japan-nato-purl.yaml"
@@ -139,28 +139,6 @@ def test_site_yaml_changes_apply(live, data_dir):
     (data_dir / "site.yaml").write_text("title: [broken\n")
     wait_for(lambda: "site.yaml" in problems(live))
     assert live.get("/feed.rss").headers["Cache-Control"] == "public, max-age=60"
-
-
-def save_in_place(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8") as out:  # truncates, then writes in pieces
-        for start in range(0, len(text), 200):
-            out.write(text[start : start + 200])
-            out.flush()
-            time.sleep(0.005)
-
-
-def save_by_rename(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def save_truncate_then_write(path: Path, text: str) -> None:
-    with path.open("r+", encoding="utf-8") as out:
-        out.truncate(0)
-        out.flush()
-        time.sleep(0.05)
-        out.write(text)
 
 
 @pytest.mark.parametrize("save", [save_in_place, save_by_rename, save_truncate_then_write])

@@ -226,7 +226,7 @@ def report(n: int, f: dict[str, float]) -> None:
          "in the reload thread, after the new bytes are served"),
         (f"4 render all {f['feeds']:.0f} subscription feeds x 3 formats", f["render_all_s"] * ms,
          f"Markdown {f['render_bodies_s'] * ms:,.0f} ms, "
-         f"feedgen and JSON {f['render_documents_s'] * ms:,.0f} ms"),
+         f"feedgen, JSON and gzip {f['render_documents_s'] * ms:,.0f} ms"),
         ("6 memory growth, loaded", f["loaded_bytes"] / 1e6,
          f"{f['loaded_bytes'] / f['data_bytes']:.1f}x the data on disk"),
         ("  memory growth, every feed rendered", f["rendered_bytes"] / 1e6,

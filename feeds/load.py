@@ -905,18 +905,6 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
     return article, problems
 
 
-def article_paths(root: Path) -> list[str]:
-    """Return every article file under root/articles, as sorted posix paths relative to root."""
-    base = root / ARTICLES_DIR
-    if not base.is_dir():
-        return []
-    return sorted(
-        p.relative_to(root).as_posix()
-        for p in base.rglob("*")
-        if p.suffix in ARTICLE_SUFFIXES and not p.name.startswith(".") and p.is_file()
-    )
-
-
 def check_identity(
     articles: Iterable[Article], line_of: Callable[[Article, str], int] = lambda a, field: 1
 ) -> tuple[list[Article], list[Problem]]:

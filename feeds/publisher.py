@@ -144,7 +144,7 @@ class Publisher:
         self.store = Store(root, settle=settle)
         self.store.refresh()
         self._cache: dict[tuple, Document] = {}
-        self._cache_version: str | None = None
+        self._cache_state: tuple[str, int] | None = None
         self._cache_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._watcher_pid: int | None = None
@@ -169,16 +169,17 @@ class Publisher:
 
     def _cached(self, view: View, key: tuple, make: Callable[[], Document]) -> Document:
         """Return the document for key in this data state, making it at most once."""
-        catalog = view.catalog
-        full_key = (catalog.version, len(view.live), *key)
+        state = (view.catalog.version, len(view.live))
+        full_key = (*state, *key)
         document = self._cache.get(full_key)
         if document is None:
             document = make()
             with self._cache_lock:
-                if self._cache_version != catalog.version:
-                    # A new data version makes every older document unreachable.
+                if self._cache_state != state:
+                    # New data, or a scheduled article gone live: every older document
+                    # is unreachable, so it is dropped rather than kept until restart.
                     self._cache = {}
-                    self._cache_version = catalog.version
+                    self._cache_state = state
                 self._cache[full_key] = document
         return document
 

@@ -77,3 +77,14 @@ def test_drafts_are_in_no_feed(client):
     for fmt in ("rss", "atom"):
         for path in ("/feed", "/sections/politics/feed", "/authors/taras-hnatiuk/feed"):
             assert b"post-war coalition framework" not in client.get(f"{path}.{fmt}").data
+
+
+def test_documents_of_before_the_moment_are_dropped(app, client, clock, write):
+    schedule(write, app, NOW + timedelta(seconds=10))
+    client.get("/feed.atom")
+    client.get("/sections/war/feed.rss")
+    clock.now = NOW + timedelta(seconds=10)
+    client.get("/feed.atom")
+    publisher = app.extensions["feeds"]
+    live = len(publisher.view()[0].live)
+    assert {key[1] for key in publisher._cache} == {live}  # nothing kept from before

@@ -29,7 +29,7 @@ import dateutil.parser
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from feeds.model import Article, Author, Image, Problem, Section, Site
+from feeds.model import Article, Author, Image, Problem, Record, Section, Site
 from feeds.text import (
     SUMMARY_LIMIT,
     Body,
@@ -650,7 +650,7 @@ IMAGE_FIELDS = ("url", "caption", "credit", "alt", "type", "length")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class RawArticle:
+class RawArticle(Record):
     """One article file as written: values checked for type, not yet resolved."""
 
     path: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -11,8 +13,35 @@ from feeds.text import Body, truncate_words
 Severity = Literal["error", "warning"]
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _restore(cls: type, values: tuple) -> object:
+    """Rebuild a frozen record from its field values (see Record)."""
+    record = object.__new__(cls)
+    for name, value in zip(_field_names(cls), values, strict=True):
+        object.__setattr__(record, name, value)
+    return record
+
+
+class Record:
+    """Makes a frozen, slotted dataclass pickle quickly, for the parse cache.
+
+    dataclasses' own __setstate__ looks the fields up again for every object, which was
+    half the time of loading a 10,000-article cache.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple:
+        cls = type(self)
+        return (_restore, (cls, tuple(getattr(self, name) for name in _field_names(cls))))
+
+
 @dataclass(frozen=True, kw_only=True, slots=True, order=True)
-class Problem:
+class Problem(Record):
     """Something wrong in a data file, at a line an editor can jump to."""
 
     path: str
@@ -81,7 +110,7 @@ class Author:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Image:
+class Image(Record):
     """An article's lead picture."""
 
     url: str
@@ -93,7 +122,7 @@ class Image:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Article:
+class Article(Record):
     """One article, normalized: plain-text fields tidied, body as sanitized HTML."""
 
     path: str  # the data file it came from, relative to the data folder

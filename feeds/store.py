@@ -289,6 +289,12 @@ class Store:
         if not (self.use_cache and self.cache_dirty and self._context is not None):
             return
         self.cache_dirty = False
+        if self.catalog is not None:
+            # The newest live articles are what the first feed after a restart shows:
+            # keep their rendered bodies too, so that it renders no Markdown.
+            view = self.catalog.view(datetime.now(UTC))
+            for article in view.live[: self.catalog.site.items_per_feed]:
+                article.body.keep()
         files = {
             rel: (
                 state.signature,

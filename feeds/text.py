@@ -189,12 +189,13 @@ class Body:
     it is first rendered. Two bodies are equal when their source and base URL are.
     """
 
-    __slots__ = ("_rendered", "base_url", "source")
+    __slots__ = ("_keep", "_rendered", "base_url", "source")
 
     def __init__(self, source: str, base_url: str):
         self.source = source
         self.base_url = base_url
         self._rendered: tuple[str, str] | None = None
+        self._keep = False
 
     def _render(self) -> tuple[str, str]:
         rendered = self._rendered
@@ -212,12 +213,18 @@ class Body:
         """Return the plain text of the body's first paragraph."""
         return self._render()[1]
 
-    def __getstate__(self) -> tuple[str, str]:
-        return (self.source, self.base_url)  # the parse cache keeps sources, not renderings
+    def __getstate__(self) -> tuple[str, str, tuple[str, str] | None]:
+        # The parse cache keeps a rendering only where the store asked for one (keep()).
+        return (self.source, self.base_url, self._rendered if self._keep else None)
 
-    def __setstate__(self, state: tuple[str, str]) -> None:
-        self.source, self.base_url = state
-        self._rendered = None
+    def __setstate__(self, state: tuple[str, str, tuple[str, str] | None]) -> None:
+        self.source, self.base_url, self._rendered = state
+        self._keep = False
+
+    def keep(self) -> None:
+        """Render now, and keep the rendering when pickled (for the newest articles)."""
+        self._render()
+        self._keep = True
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Body):

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+import feeds.text
 from feeds import cache, store
 from feeds.render import render_feed
 from feeds.store import Store
@@ -104,3 +105,23 @@ def test_the_cache_can_be_turned_off(data_dir, monkeypatch, tmp_path):
     assert cache.cache_file(data_dir) is None
     loaded(data_dir).save_cache()
     assert not list(tmp_path.rglob("*.pickle"))
+
+
+def test_the_newest_bodies_come_back_rendered(data_dir, monkeypatch):
+    site = data_dir / "site.yaml"
+    site.write_text(site.read_text().replace("items_per_feed: 50", "items_per_feed: 3"))
+    loaded(data_dir).save_cache()
+    rendered: list[str] = []
+    original = feeds.text.render_markdown
+
+    def counting(source, base_url):
+        rendered.append(base_url)
+        return original(source, base_url)
+
+    monkeypatch.setattr(feeds.text, "render_markdown", counting)
+    restarted = loaded(data_dir)
+    site_feed(restarted)  # the first feed after a restart shows the newest articles
+    assert rendered == []
+    oldest = restarted.catalog.articles[-1]
+    assert oldest.body_html  # older bodies are rendered when first needed
+    assert rendered == [oldest.url]

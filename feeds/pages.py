@@ -6,6 +6,7 @@ from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from lxml import etree
+from markupsafe import Markup, escape
 
 from feeds.catalog import Feed, Kind, View
 from feeds.render import MEDIA_TYPES, _rfc822
@@ -31,7 +32,15 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%d %b %Y, %H:%M UTC")
 
 
+def _breakable(url: str) -> Markup:
+    """Return a URL, escaped, with a line-break opportunity after each slash of its path."""
+    scheme, _, rest = url.rpartition("://")
+    prefix = escape(f"{scheme}://") if scheme else Markup()
+    return prefix + Markup("/<wbr>").join(rest.split("/"))  # join escapes each part
+
+
 _templates.filters["when"] = _when
+_templates.filters["breakable"] = _breakable
 _templates.globals.update(FORMAT_LABELS=FORMAT_LABELS, MEDIA_TYPES=MEDIA_TYPES)
 
 

@@ -66,6 +66,8 @@ def test_index_lists_every_feed_with_counts_and_every_format(app, client):
         assert f'data-url="{feed.url("rss")}"' in html
         assert feed.name.replace("&", "&amp;") in html
     text = " ".join(page.text)
+    assert "<wbr>" not in text and "&lt;" not in html  # markup shown as text: double escaping
+    assert "https://news.example.org/<wbr>feed.rss" in html  # breaks between path parts
     assert "16 entries" in text  # the site feed counts every live article
     assert "Everything" in text and "Sections" in text and "Authors" in text and "Tags" in text
     for anchor in page.anchors:

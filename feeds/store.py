@@ -120,6 +120,9 @@ class _ArticleFile:
     # object can reuse) and the generation of the context it was resolved against.
     built_raw: RawArticle | None = None
     built_generation: int = -1
+    # A state restored from the parse cache has its article but not the raw reading,
+    # which is only needed to rebuild it; its field lines are kept for problem reports.
+    lines: dict[str, int] | None = None
 
 
 class Store:
@@ -245,7 +248,7 @@ class Store:
         max_bytes = self._config.max_file_bytes if self._config else DEFAULT_MAX_FILE_BYTES
         for rel, signature in found.items():
             state = self._files.get(rel)
-            if state is not None and state.signature == signature:
+            if state is not None and state.signature == signature and not self._stale(state):
                 continue
             if not self._ready(signature):
                 continue
@@ -270,17 +273,25 @@ class Store:
                 state.raw, state.digest = raw, _digest(text)
         return changed
 
+    def _stale(self, state: _ArticleFile) -> bool:
+        """Return whether a state restored from the parse cache must be read again: the
+        context its article was built in has changed since (sections or authors edited)."""
+        return (
+            state.raw is None
+            and state.article is not None
+            and state.built_generation != self._generation
+        )
+
     def _from_cache(self, cached: tuple) -> _ArticleFile:
         """Return a file's state as the parse cache holds it, built in this context."""
-        signature, raw, digest, read_problems, article, build_problems = cached
+        signature, lines, digest, read_problems, article, build_problems = cached
         return _ArticleFile(
             signature=signature,
-            raw=raw,
+            lines=lines,
             digest=digest,
             read_problems=read_problems,
             article=article,
             build_problems=build_problems,
-            built_raw=raw,
             built_generation=self._generation,
         )
 
@@ -298,7 +309,7 @@ class Store:
         files = {
             rel: (
                 state.signature,
-                state.raw,
+                state.raw.lines if state.raw is not None else state.lines,
                 state.digest,
                 state.read_problems,
                 state.article,
@@ -353,6 +364,14 @@ class Store:
                 problems.extend(state.read_problems)
             raw = state.raw
             if raw is None:
+                article = state.article  # restored from the parse cache, or nothing
+                stale = article is not None and state.built_generation != generation
+                if stale and not self._resolves(article):
+                    # Its file could not be read again and it names what no longer exists.
+                    state.article = article = None
+                if article is not None:
+                    problems.extend(state.build_problems)
+                    built.append(article)
                 continue
             if state.built_raw is not raw or state.built_generation != generation:
                 article, build_problems = build_article(raw, ctx)
@@ -378,8 +397,9 @@ class Store:
 
     def _line_of(self, article: Article, field: str) -> int:
         """Return the line of a field in the file an article came from (1 if not written)."""
-        raw = self._files[article.path].raw
-        return raw.lines.get(field, 1) if raw is not None else 1
+        state = self._files[article.path]
+        lines = state.raw.lines if state.raw is not None else state.lines
+        return (lines or {}).get(field, 1)
 
     def _resolves(self, article: Article) -> bool:
         ctx = self._context

@@ -125,3 +125,34 @@ def test_the_newest_bodies_come_back_rendered(data_dir, monkeypatch):
     oldest = restarted.catalog.articles[-1]
     assert oldest.body_html  # older bodies are rendered when first needed
     assert rendered == [oldest.url]
+
+
+def test_an_authors_edit_after_a_restart_rebuilds_the_restored_articles(data_dir, reads):
+    loaded(data_dir).save_cache()
+    restarted = loaded(data_dir)
+    restarted.settle = 0
+    reads.clear()
+    authors = data_dir / "authors.yaml"
+    authors.write_text(authors.read_text().replace("name: Francis Farrell", "name: F. Farrell"))
+    restarted.refresh()
+    # The restored articles had no raw reading to rebuild from: they are read again.
+    assert len([r for r in reads if r.startswith("articles/")]) == 17
+    feed = site_feed(restarted)
+    assert b"<name>F. Farrell</name>" in feed
+    assert b"<name>Francis Farrell</name>" not in feed
+
+
+def test_clash_lines_survive_a_restart(data_dir, write):
+    write(
+        "articles/zz-copy.yaml",
+        "title: Copy\nslug: japan-nato-purl\nsection: war\n"
+        "author: francis-farrell\npublished: 2026-02-12 10:00\nbody: Copy.\n",
+    )
+    first = loaded(data_dir)
+    first.save_cache()
+
+    def clashes(store_):
+        return [p for p in store_.problems if "already used" in p.message]
+
+    assert [p.line for p in clashes(first)] == [2]
+    assert clashes(loaded(data_dir)) == clashes(first)

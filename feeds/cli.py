@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from feeds.load import ARTICLES_DIR, SITE_FILE, Context, lookup_table, suggest
+from feeds.load import ARTICLES_DIR, SITE_FILE, Context, resolve, suggest
 from feeds.scaffold import new_article
 from feeds.store import Store
 from feeds.text import slugify
@@ -115,8 +115,8 @@ def new(title: str, section: str, author: str, data: Path) -> None:
     ctx: Context | None = store.context
     if ctx is None:
         raise click.ClickException(f"{data / SITE_FILE} has problems; run `feeds check` first")
-    section_slug = _pick("section", section, ctx.sections, [s.title for s in ctx.sections])
-    author_slug = _pick("author", author, ctx.authors, [a.name for a in ctx.authors])
+    section_slug = _pick("section", section, ctx.section_keys, ctx.sections)
+    author_slug = _pick("author", author, ctx.author_keys, ctx.authors)
     slug = slugify(title)
     if not slug:
         raise click.ClickException(f"the title {title!r} gives no usable file name")
@@ -134,12 +134,12 @@ def new(title: str, section: str, author: str, data: Path) -> None:
     click.echo(path)
 
 
-def _pick(kind: str, given: str, items, labels: list[str]) -> str:
+def _pick(kind: str, given: str, table: dict[str, str], items) -> str:
     """Return the slug `given` names among sections or authors, or fail with suggestions."""
-    table = lookup_table(items)
-    slug = table.get(given.casefold()) or table.get(slugify(given))
+    slug = resolve(given, table)
     if slug is None:
         choices = [item.slug for item in items]
+        labels = [getattr(item, "title", None) or item.name for item in items]
         raise click.ClickException(
             f"unknown {kind} {given!r}{suggest(given, choices + labels)} "
             f"(known: {', '.join(choices) or 'none'})"

@@ -154,9 +154,10 @@ def compose(text: str) -> Node | None:
         raise DataError("YAML is nested too deeply to be an article", 1) from None
 
 
-def load_node(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Node:
-    """Return the root node of a data file, raising DataError for anything unreadable."""
-    root = compose(read_text(path, rel, max_bytes))
+def load_node(path: Path, rel: str, text: str | None = None) -> Node:
+    """Return the root node of a data file (or of its text, already read), raising
+    DataError for anything unreadable."""
+    root = compose(read_text(path, rel) if text is None else text)
     if root is None:
         raise DataError("file is empty", 1)
     return root
@@ -487,11 +488,11 @@ class SiteConfig:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 
 
-def load_site(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
-    """Read site.yaml."""
+def load_site(root: Path, text: str | None = None) -> tuple[SiteConfig | None, list[Problem]]:
+    """Read site.yaml (or its text, when the caller has read it)."""
     problems: list[Problem] = []
     try:
-        node = load_node(root / SITE_FILE, SITE_FILE)
+        node = load_node(root / SITE_FILE, SITE_FILE, text)
     except DataError as error:
         return None, [Problem(path=SITE_FILE, line=error.line, message=error.message)]
     f = _Fields(node, SITE_FILE, problems, "site.yaml")
@@ -554,10 +555,12 @@ def load_site(root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     return SiteConfig(site=site, zone=zone, max_file_bytes=max_bytes), problems
 
 
-def _load_list(root: Path, rel: str, problems: list[Problem]) -> Iterator[_Fields]:
+def _load_list(
+    root: Path, rel: str, problems: list[Problem], text: str | None
+) -> Iterator[_Fields]:
     """Yield each entry of a YAML list file as _Fields."""
     try:
-        node = load_node(root / rel, rel)
+        node = load_node(root / rel, rel, text)
     except DataError as error:
         problems.append(Problem(path=rel, line=error.line, message=error.message))
         return
@@ -595,12 +598,12 @@ def _check_unique(f: _Fields, slug: str, seen: dict[str, int], kind: str) -> boo
     return True
 
 
-def load_sections(root: Path) -> tuple[tuple[Section, ...], list[Problem]]:
-    """Read sections.yaml."""
+def load_sections(root: Path, text: str | None = None) -> tuple[tuple[Section, ...], list[Problem]]:
+    """Read sections.yaml (or its text, when the caller has read it)."""
     problems: list[Problem] = []
     sections: list[Section] = []
     seen: dict[str, int] = {}
-    for f in _load_list(root, SECTIONS_FILE, problems):
+    for f in _load_list(root, SECTIONS_FILE, problems, text):
         f.check_known(("slug", "title", "description"))
         title = f.text("title", required=True)
         slug = _slug_for(f, "title")
@@ -611,12 +614,12 @@ def load_sections(root: Path) -> tuple[tuple[Section, ...], list[Problem]]:
     return tuple(sections), problems
 
 
-def load_authors(root: Path) -> tuple[tuple[Author, ...], list[Problem]]:
-    """Read authors.yaml."""
+def load_authors(root: Path, text: str | None = None) -> tuple[tuple[Author, ...], list[Problem]]:
+    """Read authors.yaml (or its text, when the caller has read it)."""
     problems: list[Problem] = []
     authors: list[Author] = []
     seen: dict[str, int] = {}
-    for f in _load_list(root, AUTHORS_FILE, problems):
+    for f in _load_list(root, AUTHORS_FILE, problems, text):
         f.check_known(("slug", "name", "role", "bio", "email", "url", "image"))
         name = f.text("name", required=True)
         slug = _slug_for(f, "name")
@@ -758,7 +761,7 @@ def _guess_image_type(url: str) -> str:
     }.get(ext, "image/jpeg")
 
 
-def _resolve(written: str, by_key: dict[str, str]) -> str | None:
+def resolve(written: str, by_key: dict[str, str]) -> str | None:
     """Return the slug that `written` names (by slug, title or name, any case), or None."""
     return by_key.get(written.casefold()) or by_key.get(slugify(written))
 
@@ -807,7 +810,7 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
             Problem(path=raw.path, line=raw.line(name), message=message, severity=severity)
         )
 
-    section = _resolve(v["section"], ctx.section_keys)
+    section = resolve(v["section"], ctx.section_keys)
     if section is None:
         known = [s.slug for s in ctx.sections]
         problem(
@@ -817,7 +820,7 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
         )
     authors: list[str] = []
     for name, line in v.get("authors") or []:
-        slug = _resolve(name, ctx.author_keys)
+        slug = resolve(name, ctx.author_keys)
         if slug is None:
             choices = [a.slug for a in ctx.authors] + [a.name for a in ctx.authors]
             problems.append(

@@ -206,32 +206,36 @@ class Store:
             )
         return changed
 
-    def _digest_of(self, name: str) -> str:
+    def _read_meta(self, name: str) -> str | None:
+        """Return a meta file's text, once, for both loading and its digest."""
         try:
-            return _digest(read_text(self.root / name, name))
+            return read_text(self.root / name, name)
         except DataError:
-            return ""
+            return None  # the loader reads again and reports why, with the line
 
     def _load_site(self) -> None:
-        config, problems = load_site(self.root)
+        text = self._read_meta(SITE_FILE)
+        config, problems = load_site(self.root, text)
         self._meta_problems[SITE_FILE] = problems
-        if config is not None:  # a broken site.yaml keeps the last good one
+        if config is not None and text is not None:  # a broken one keeps the last good
             self._config = config
-            self._meta_digests[SITE_FILE] = self._digest_of(SITE_FILE)
+            self._meta_digests[SITE_FILE] = _digest(text)
 
     def _load_sections(self) -> None:
-        sections, problems = load_sections(self.root)
+        text = self._read_meta(SECTIONS_FILE)
+        sections, problems = load_sections(self.root, text)
         self._meta_problems[SECTIONS_FILE] = problems
         if not any(p.severity == "error" for p in problems) or not self._loaded_once:
             self._sections = sections
-            self._meta_digests[SECTIONS_FILE] = self._digest_of(SECTIONS_FILE)
+            self._meta_digests[SECTIONS_FILE] = _digest(text or "")
 
     def _load_authors(self) -> None:
-        authors, problems = load_authors(self.root)
+        text = self._read_meta(AUTHORS_FILE)
+        authors, problems = load_authors(self.root, text)
         self._meta_problems[AUTHORS_FILE] = problems
         if not any(p.severity == "error" for p in problems) or not self._loaded_once:
             self._authors = authors
-            self._meta_digests[AUTHORS_FILE] = self._digest_of(AUTHORS_FILE)
+            self._meta_digests[AUTHORS_FILE] = _digest(text or "")
 
     def _refresh_articles(self) -> bool:
         scan = scan_articles(self.root)

@@ -163,7 +163,7 @@ def deny(monkeypatch):
     is made to raise PermissionError instead, as the kernel would for anyone else.
     """
     denied: set[str] = set()
-    real_open, real_scandir = builtins.open, os.scandir
+    real_open, real_os_open, real_scandir = builtins.open, os.open, os.scandir
 
     def refuse(path) -> None:
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
@@ -172,6 +172,11 @@ def deny(monkeypatch):
         if isinstance(file, str | os.PathLike) and os.fspath(file) in denied:
             refuse(file)
         return real_open(file, *args, **kwargs)
+
+    def fake_os_open(file, *args, **kwargs):
+        if os.fspath(file) in denied:
+            refuse(file)
+        return real_os_open(file, *args, **kwargs)
 
     def fake_scandir(path="."):
         if os.fspath(path) in denied:
@@ -191,6 +196,7 @@ def deny(monkeypatch):
         if not denied:
             monkeypatch.setattr(builtins, "open", fake_open)
             monkeypatch.setattr(io, "open", fake_open)
+            monkeypatch.setattr(os, "open", fake_os_open)
             monkeypatch.setattr(os, "scandir", fake_scandir)
         denied.add(os.fspath(path))
         return "monkeypatched PermissionError (running as root, chmod 000 does not deny reads)"

@@ -1,0 +1,96 @@
+"""A first load spread over forked processes gives exactly what one process gives."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from feeds import parallel
+from feeds.store import Store
+from tests.conftest import NOW
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+def squares_with_pids(items: list[int]) -> list[tuple[int, int]]:
+    return [(item * item, os.getpid()) for item in items]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 7])
+def test_results_come_back_in_item_order_from_every_process(workers):
+    items = list(range(23))
+    results = parallel.map_chunks(squares_with_pids, items, workers)
+    assert [square for square, _ in results] == [item * item for item in items]
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids  # this process takes a share too
+    assert len(pids) == min(workers, len(items))
+
+
+def test_a_child_that_raises_has_its_share_done_here():
+    parent = os.getpid()
+
+    def fails_in_children(items: list[int]) -> list[tuple[int, int]]:
+        if os.getpid() != parent:
+            raise RuntimeError("boom")
+        return squares_with_pids(items)
+
+    results = parallel.map_chunks(fails_in_children, list(range(10)), 3)
+    assert results == [(item * item, parent) for item in range(10)]
+
+
+def test_a_child_that_dies_half_way_has_its_share_done_here():
+    parent = os.getpid()
+
+    def dies_in_children(items: list[int]) -> list[tuple[int, int]]:
+        if os.getpid() != parent:
+            os._exit(9)  # killed: no results, an unclean exit
+        return squares_with_pids(items)
+
+    results = parallel.map_chunks(dies_in_children, list(range(10)), 2)
+    assert results == [(item * item, parent) for item in range(10)]
+
+
+def test_nothing_is_forked_while_another_thread_runs():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        results = parallel.map_chunks(squares_with_pids, list(range(10)), 4)
+    finally:
+        stop.set()
+        other.join()
+    assert {pid for _, pid in results} == {os.getpid()}
+
+
+def snapshot(loaded: Store) -> tuple:
+    view = loaded.catalog.view(NOW)
+    return (
+        loaded.catalog.version,
+        tuple(loaded.problems),
+        tuple((a.path, a.id, a.url, a.title, a.body.source, a.published) for a in view.live),
+    )
+
+
+def test_a_parallel_load_equals_a_serial_one(data_dir, monkeypatch):
+    monkeypatch.setenv("FEEDS_CACHE_DIR", "off")
+    (data_dir / "articles" / "broken.yaml").write_text("title: [unclosed\n")
+    (data_dir / "articles" / "stray.yaml").write_text("title: No section\nbody: Text\n")
+    serial = Store(data_dir, workers=1)
+    serial.refresh()
+    spread = Store(data_dir, workers=3, parallel_from=1)
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    spread.refresh()
+    assert len(forks) == 2
+    assert snapshot(spread) == snapshot(serial)
+    assert {p.path for p in spread.problems} >= {"articles/broken.yaml", "articles/stray.yaml"}

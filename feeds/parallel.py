@@ -41,9 +41,7 @@ def available_workers() -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
-def map_chunks(
-    work: Callable[[list[T]], list[R]], items: Sequence[T], workers: int
-) -> list[R]:
+def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:
     """Return work(items) computed in up to `workers` processes, results in item order.
 
     `work` maps a list of items to a list of results, one each. Items are dealt out in
@@ -98,9 +96,7 @@ def _fork(work: Callable[[list[T]], list[R]], share: list[T]) -> tuple[int, int]
     return pid, read_end
 
 
-def _collect(
-    pid: int, pipe: int, work: Callable[[list[T]], list[R]], share: list[T]
-) -> list[R]:
+def _collect(pid: int, pipe: int, work: Callable[[list[T]], list[R]], share: list[T]) -> list[R]:
     """Return a child's results, or the share's results computed here if the child failed."""
     part: list[R] | None = None
     try:

@@ -47,6 +47,7 @@ from feeds.model import Article, Author, Problem, Section
 Signature = tuple[int, int, int]
 # Below this many files to read, forking costs more than it saves (a few ms a child).
 PARALLEL_FROM = 500
+_frozen = False  # whether a first load has been frozen out of the collector's sight
 
 
 def _signature(path: Path) -> Signature | None:
@@ -193,7 +194,8 @@ class Store:
         # is frozen out of its sight (gc.freeze): a full collection walking it would cost
         # the first feed 60 ms at 10,000 articles, and in a gunicorn master it would make
         # every forked worker copy the pages it marks. Frozen objects are still freed
-        # when no longer referenced; only cyclic garbage among them would be kept.
+        # when no longer referenced; only cyclic garbage among them would be kept, so this
+        # is done once a process, for the load a server starts with.
         collecting = gc.isenabled() and not self._loaded_once
         if collecting:
             gc.disable()
@@ -207,7 +209,10 @@ class Store:
                 self._rebuild()
         finally:
             if collecting:
-                gc.freeze()
+                global _frozen
+                if not _frozen:
+                    gc.freeze()
+                    _frozen = True
                 gc.enable()
         self._loaded_once = True
         return changed

@@ -3,9 +3,11 @@
 Pollers ask for the same few URLs thousands of times an hour, and most answers are a
 304. Flask's request and response objects cost more than everything else such a request
 needs, so GET and HEAD for a document (feeds, archive pages, HTML pages, OPML) are
-answered here: one regular expression, two dictionary look-ups, headers built when the
-document was rendered, and ETags compared as strings. Everything else (unknown paths,
-other methods, /healthz) goes on to Flask, which answers 404, 405 or the health page.
+answered here: one regular expression, a few dictionary look-ups, headers built when the
+document was rendered, and ETags compared as strings. A 304 is decided on the document's
+validators alone, which the publisher keeps after it has evicted the bodies; only a 200
+needs the body. Everything else (unknown paths, other methods, /healthz) goes on to
+Flask, which answers 404, 405 or the health page.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
-from feeds.catalog import Kind
+from feeds.catalog import Feed, Kind, View
 from feeds.http import accepts_gzip, not_modified
-from feeds.publisher import Document, Publisher
+from feeds.publisher import Key, Publisher
 
 log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -88,36 +91,52 @@ class DocumentServer:
         if current is None:
             return self.fallback(environ, start_response)
         view, now = current
-        what, kind, slug, fmt, page = target
-        if what == "feed":
-            found = publisher.document(view, kind, slug, fmt, page)
-        elif what == "page":
-            found = publisher.page(view, kind, slug)
-        else:
-            found = publisher.opml(view)
+        found = publisher.locate(view, *target)
         if found is None:
             return self.fallback(environ, start_response)  # Flask answers the 404
-        document, feed = found
-        return respond(document, feed.cache_control(now), environ, start_response, now)
+        feed, key = found
+        return respond(publisher, view, feed, key, environ, start_response, now)
 
 
 def respond(
-    document: Document, cache_control: str, environ: dict, start_response: Callable, now
+    publisher: Publisher,
+    view: View,
+    feed: Feed,
+    key: Key,
+    environ: dict,
+    start_response: Callable,
+    now: datetime,
 ) -> Iterable[bytes]:
-    """Answer 304 when the client's copy is current, else 200 (HEAD: without the body)."""
+    """Answer 304 when the client's copy is current, else 200 (HEAD: without the body).
+
+    The 304 needs only the validators; the body is fetched, and rendered again if the
+    cache has evicted it, for a 200 alone (and a conditional request for a document not
+    rendered yet in this data state, whose validators do not exist before it is).
+    """
     zipped = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
+    cache_control = ("Cache-Control", feed.cache_control(now))
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    document = None
+    if if_none_match is not None or if_modified_since:
+        validators = publisher.validators(key)
+        if validators is None:
+            document = publisher.document_for(view, feed, key)
+            validators = document.validators
+        if not_modified(
+            if_none_match=if_none_match,
+            if_modified_since=if_modified_since,
+            etag=validators.gzip_etag if zipped else validators.etag,
+            last_modified=validators.last_modified,
+            now=now,
+        ):
+            headers = (
+                validators.gzip_not_modified_headers if zipped else validators.not_modified_headers
+            )
+            start_response("304 Not Modified", [*headers, cache_control])
+            return []
+    if document is None:
+        document = publisher.document_for(view, feed, key)
     representation = document.gzip if zipped else document.identity
-    if not_modified(
-        if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
-        if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
-        etag=representation.etag,
-        last_modified=document.last_modified,
-        now=now,
-    ):
-        start_response(
-            "304 Not Modified",
-            [*representation.not_modified_headers, ("Cache-Control", cache_control)],
-        )
-        return []
-    start_response("200 OK", [*representation.headers, ("Cache-Control", cache_control)])
+    start_response("200 OK", [*representation.headers, cache_control])
     return [] if environ["REQUEST_METHOD"] == "HEAD" else [representation.body]

@@ -1,14 +1,22 @@
-"""Rendered documents, cached per data version, and the thread that keeps the data current."""
+"""Rendered documents, cached per data version, and the thread that keeps the data current.
+
+The cache keeps the bodies of the most recently used documents within a byte budget
+(FEEDS_DOCUMENT_CACHE_MB), and the validators of every document rendered for the current
+data, so that a 304 never needs a body. An evicted document is rendered again when a 200
+needs it: the same data gives the same bytes and ETags (render.py).
+"""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
 import logging
+import math
 import os
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +37,16 @@ HTML = "text/html; charset=utf-8"
 MAX_POLL_INTERVAL = 1.2
 OPML = "text/x-opml; charset=utf-8"
 
+DOCUMENT_CACHE_ENV = "FEEDS_DOCUMENT_CACHE_MB"
+DEFAULT_DOCUMENT_CACHE_MB = 16
+MB = 1 << 20
+# What a kept document holds beyond its two bodies (the Document, its Representations,
+# their headers, the cache's entry; about 2 KB measured on the sample's feeds), counted so
+# that many small documents (short tag feeds, pages) cannot pass the budget by far.
+DOCUMENT_OVERHEAD = 2048
+# (catalog version, live count, what, kind, slug, page, format), as Publisher.locate makes it.
+Key = tuple[str, int, str, Kind, str, int, str]
+
 
 def utc_now() -> datetime:
     """Return the current time, aware, in UTC."""
@@ -46,6 +64,17 @@ class Representation:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Validators:
+    """What a 304 needs, in both content codings: kept after the bodies are evicted."""
+
+    etag: str
+    gzip_etag: str
+    last_modified: datetime
+    not_modified_headers: tuple[tuple[str, str], ...]
+    gzip_not_modified_headers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Document:
     """One rendered document, identity and gzip, with everything a response needs."""
 
@@ -53,6 +82,12 @@ class Document:
     gzip: Representation
     last_modified: datetime
     content_type: str
+    validators: Validators
+
+    @property
+    def size(self) -> int:
+        """Return the bytes this document counts against the document cache's budget."""
+        return len(self.identity.body) + len(self.gzip.body) + DOCUMENT_OVERHEAD
 
     @property
     def body(self) -> bytes:
@@ -102,12 +137,54 @@ class Document:
                 not_modified_headers=common,
             )
 
+        identity = representation(body, f'"{tag}"', ())
+        gzipped = representation(zipped, f'"{tag}-gzip"', (("Content-Encoding", "gzip"),))
         return cls(
-            identity=representation(body, f'"{tag}"', ()),
-            gzip=representation(zipped, f'"{tag}-gzip"', (("Content-Encoding", "gzip"),)),
+            identity=identity,
+            gzip=gzipped,
             last_modified=last_modified,
             content_type=content_type,
+            validators=Validators(
+                etag=identity.etag,
+                gzip_etag=gzipped.etag,
+                last_modified=last_modified,
+                not_modified_headers=identity.not_modified_headers,
+                gzip_not_modified_headers=gzipped.not_modified_headers,
+            ),
         )
+
+
+def document_cache_budget(environ: Mapping[str, str]) -> int:
+    """Return the document cache's budget in bytes from FEEDS_DOCUMENT_CACHE_MB.
+
+    Megabytes of 2**20 bytes, fractions allowed; unset or empty gives the default, 0 keeps
+    no bodies at all. Anything else is refused, so that a typo does not silently become
+    the default.
+    """
+    value = environ.get(DOCUMENT_CACHE_ENV, "").strip()
+    if not value:
+        return DEFAULT_DOCUMENT_CACHE_MB * MB
+    try:
+        megabytes = float(value)
+    except ValueError:
+        megabytes = math.nan
+    if not 0 <= megabytes < math.inf:
+        raise ValueError(
+            f"{DOCUMENT_CACHE_ENV}={value!r} is not a size in megabytes: set it to a number "
+            f"such as 16, 2.5 or 0 (keep no rendered documents), or unset it for the "
+            f"default of {DEFAULT_DOCUMENT_CACHE_MB}"
+        )
+    return int(megabytes * MB)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CacheContents:
+    """What the document cache holds: keys least recently used first, and their bytes."""
+
+    kept: tuple[Key, ...]  # documents whose bodies are kept
+    rendered: frozenset[Key]  # documents whose validators are kept: every one rendered
+    kept_bytes: int  # Document.size summed over kept
+    budget: int
 
 
 def websub_headers(feed: Feed, fmt: str) -> dict[str, str]:
@@ -138,12 +215,26 @@ class Publisher:
         poll_interval: float = 0.5,
         settle: float = 0.3,
         notifier: notify.Notifier | None = None,
+        document_cache_bytes: int | None = None,
     ):
+        """document_cache_bytes bounds the rendered bodies kept (default: from
+        FEEDS_DOCUMENT_CACHE_MB, else 16 MB; 0 keeps none)."""
+        if document_cache_bytes is None:
+            document_cache_bytes = document_cache_budget(os.environ)
+        elif document_cache_bytes < 0:
+            raise ValueError(f"document_cache_bytes must be 0 or more, not {document_cache_bytes}")
+        self.document_cache_bytes = document_cache_bytes
         self.clock = clock
         self.poll_interval = poll_interval
         self.store = Store(root, settle=settle)
         self.store.refresh()
-        self._cache: dict[tuple, Document] = {}
+        # Bodies, least recently used first, within the budget; validators of every
+        # document rendered in _cache_state. Both are replaced, never cleared in place,
+        # when the state changes, and only changed under _cache_lock: a reader without
+        # the lock sees one state's entries or the next's, each right for its own key.
+        self._bodies: OrderedDict[Key, Document] = OrderedDict()
+        self._validators: dict[Key, Validators] = {}
+        self._kept_bytes = 0
         self._cache_state: tuple[str, int] | None = None
         self._cache_lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -167,69 +258,111 @@ class Publisher:
         now = self.clock()
         return catalog.view(now), now
 
-    def _cached(self, view: View, key: tuple, make: Callable[[], Document]) -> Document:
-        """Return the document for key in this data state, making it at most once."""
-        state = (view.catalog.version, len(view.live))
-        full_key = (*state, *key)
-        document = self._cache.get(full_key)
-        if document is None:
-            document = make()
-            with self._cache_lock:
-                if self._cache_state != state:
-                    # New data, or a scheduled article gone live: every older document
-                    # is unreachable, so it is dropped rather than kept until restart.
-                    self._cache = {}
-                    self._cache_state = state
-                self._cache[full_key] = document
+    def locate(
+        self, view: View, what: str, kind: Kind, slug: str, fmt: str = "", page: int = 0
+    ) -> tuple[Feed, Key] | None:
+        """Return the feed a document presents and the document's cache key, or None.
+
+        `what` is "feed" (in a format of FORMATS, page 0 or an archive page), "page" (the
+        index or a section, author or tag page) or "opml". Nothing is rendered.
+        """
+        if what == "feed":
+            if fmt not in FORMATS:
+                return None
+            feed = view.feed(kind, slug, page)
+        elif what == "page":
+            feed = view.feed(kind, slug)
+        else:
+            feed = view.feed("site")
+        if feed is None:
+            return None
+        return feed, (view.catalog.version, len(view.live), what, kind, slug, page, fmt)
+
+    def validators(self, key: Key) -> Validators | None:
+        """Return the validators of a document rendered for key's data state, kept or not."""
+        return self._validators.get(key)
+
+    def document_for(self, view: View, feed: Feed, key: Key) -> Document:
+        """Return the document for a key from locate, rendering it if it is not kept."""
+        bodies = self._bodies
+        try:
+            document = bodies[key]
+            bodies.move_to_end(key)  # now the most recently used; each step atomic (GIL)
+        except KeyError:  # not kept, or evicted by another thread between the two steps
+            document = self._render(view, feed, key)
+            self._keep(key, document)
         return document
+
+    def _render(self, view: View, feed: Feed, key: Key) -> Document:
+        _, _, what, kind, _, _, fmt = key
+        keys = {"Surrogate-Key": feed.surrogate_keys}
+        if what == "feed":
+            body = render_feed(feed, fmt)
+            return Document.of(
+                body, CONTENT_TYPES[fmt], feed.updated, {**keys, **websub_headers(feed, fmt)}
+            )
+        if what == "page":
+            body = render_index(view) if kind == "site" else render_feed_page(view, feed)
+            return Document.of(body, HTML, feed.updated, keys)
+        return Document.of(render_opml(view), OPML, feed.updated, keys)
+
+    def _keep(self, key: Key, document: Document) -> None:
+        """Remember a rendered document's validators, and its bodies within the budget."""
+        state = key[:2]
+        size = document.size
+        with self._cache_lock:
+            if self._cache_state != state:
+                # New data, or a scheduled article gone live: every older document is
+                # unreachable, so it is dropped rather than kept until it is evicted.
+                self._bodies = OrderedDict()
+                self._validators = {}
+                self._kept_bytes = 0
+                self._cache_state = state
+            self._validators[key] = document.validators
+            bodies = self._bodies
+            if size > self.document_cache_bytes or key in bodies:
+                return  # served but not kept, or kept by a thread that rendered it too
+            bodies[key] = document
+            self._kept_bytes += size
+            while self._kept_bytes > self.document_cache_bytes:
+                _, evicted = bodies.popitem(last=False)
+                self._kept_bytes -= evicted.size
+
+    def cache_contents(self) -> CacheContents:
+        """Return what the document cache holds now."""
+        with self._cache_lock:
+            return CacheContents(
+                kept=tuple(self._bodies),
+                rendered=frozenset(self._validators),
+                kept_bytes=self._kept_bytes,
+                budget=self.document_cache_bytes,
+            )
 
     def document(
         self, view: View, kind: Kind, slug: str, fmt: str, page: int = 0
     ) -> tuple[Document, Feed] | None:
         """Return one rendered feed document and its feed."""
-        if fmt not in FORMATS:
+        found = self.locate(view, "feed", kind, slug, fmt, page)
+        if found is None:
             return None
-        feed = view.feed(kind, slug, page)
-        if feed is None:
-            return None
-        document = self._cached(
-            view,
-            (kind, slug, page, fmt),
-            lambda: Document.of(
-                render_feed(feed, fmt),
-                CONTENT_TYPES[fmt],
-                feed.updated,
-                {"Surrogate-Key": feed.surrogate_keys, **websub_headers(feed, fmt)},
-            ),
-        )
-        return document, feed
+        feed, key = found
+        return self.document_for(view, feed, key), feed
 
     def page(self, view: View, kind: Kind, slug: str = "") -> tuple[Document, Feed] | None:
         """Return an HTML page and the feed it presents: the index (site) or a feed's page."""
-        feed = view.feed(kind, slug)
-        if feed is None:
+        found = self.locate(view, "page", kind, slug)
+        if found is None:
             return None
-
-        def make() -> Document:
-            body = render_index(view) if kind == "site" else render_feed_page(view, feed)
-            return Document.of(body, HTML, feed.updated, {"Surrogate-Key": feed.surrogate_keys})
-
-        document = self._cached(view, ("page", kind, slug), make)
-        return document, feed
+        feed, key = found
+        return self.document_for(view, feed, key), feed
 
     def opml(self, view: View) -> tuple[Document, Feed] | None:
         """Return the OPML list of every feed, with the site feed for its cache headers."""
-        feed = view.feed("site")
-        if feed is None:
+        found = self.locate(view, "opml", "site", "")
+        if found is None:
             return None
-        document = self._cached(
-            view,
-            ("opml",),
-            lambda: Document.of(
-                render_opml(view), OPML, feed.updated, {"Surrogate-Key": feed.surrogate_keys}
-            ),
-        )
-        return document, feed
+        feed, key = found
+        return self.document_for(view, feed, key), feed
 
     # -- live reload ----------------------------------------------------------------------
 

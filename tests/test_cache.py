@@ -156,3 +156,31 @@ def test_clash_lines_survive_a_restart(data_dir, write):
 
     assert [p.line for p in clashes(first)] == [2]
     assert clashes(loaded(data_dir)) == clashes(first)
+
+
+def test_a_running_store_lets_readings_go_and_reads_again_when_the_context_changes(data_dir, reads):
+    running = loaded(data_dir)
+    running.settle = 0
+    assert all(state.raw is None for state in running._files.values())  # memory: let go
+    orphan = data_dir / "articles" / "orphan.yaml"
+    orphan.write_text(
+        "title: By a new hire\nsection: war\nauthor: Nadia Sokol\n"
+        "published: 2026-03-01 09:00\nbody: Text.\n"
+    )
+    running.refresh()
+    errors = [p for p in running.problems if p.severity == "error"]
+    assert [p.line for p in errors if p.path == "articles/orphan.yaml"] == [3]
+    assert running._files["articles/orphan.yaml"].raw is not None  # kept to build again
+    reads.clear()
+    authors = data_dir / "authors.yaml"
+    authors.write_text(
+        authors.read_text().replace("name: Francis Farrell", "name: F. Farrell")
+        + "- slug: nadia-sokol\n  name: Nadia Sokol\n  bio: Reporter.\n"
+    )
+    running.refresh()
+    # Every built article was read again for the new context; the failed one was not.
+    assert len([r for r in reads if r.startswith("articles/")]) == 17
+    assert not any(p.severity == "error" for p in running.problems)
+    assert len(running.catalog.articles) == 18
+    assert b"F. Farrell" in site_feed(running)
+    assert all(state.raw is None for state in running._files.values())

@@ -9,6 +9,8 @@ run from the repository root (where wsgi.py is). Environment:
                    behind nginx, see deploy/nginx-proxy.conf)
     FEEDS_WORKERS  worker processes (default 2)
     FEEDS_THREADS  threads per worker (default 4)
+    FEEDS_DOCUMENT_CACHE_MB
+                   rendered documents each worker keeps (default 8; see README)
 
 Every worker loads the data itself and keeps it current with its own reload thread; the
 same data gives the same bytes and ETags in every worker, so any of them may answer.

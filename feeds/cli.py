@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,16 @@ def _require_data(data: Path) -> None:
         raise click.ClickException(
             f"{data} has no {SITE_FILE}; point --data (or FEEDS_DATA) at a data folder"
         )
+
+
+def _require_settings() -> None:
+    """Stop with the message, not a traceback, on a setting the publisher would refuse."""
+    from feeds.publisher import document_cache_budget
+
+    try:
+        document_cache_budget(os.environ)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.group()
@@ -95,6 +106,7 @@ def check(data: Path, fmt: str, strict: bool) -> None:
 def serve(data: Path, host: str, port: int) -> None:
     """Serve the feeds, reloading data files as they change."""
     _require_data(data)
+    _require_settings()
     from feeds.web import create_app
 
     app = create_app({"DATA": str(data)})
@@ -153,6 +165,7 @@ def _pick(kind: str, given: str, table: dict[str, str], items) -> str:
 def build(out: Path, data: Path) -> None:
     """Write every feed, archive, page and the OPML list under OUT, with .gz siblings."""
     _require_data(data)
+    _require_settings()
     from feeds.export import build as build_site
     from feeds.export import count_documents
     from feeds.publisher import Publisher

@@ -38,7 +38,9 @@ MAX_POLL_INTERVAL = 1.2
 OPML = "text/x-opml; charset=utf-8"
 
 DOCUMENT_CACHE_ENV = "FEEDS_DOCUMENT_CACHE_MB"
-DEFAULT_DOCUMENT_CACHE_MB = 16
+# Enough for the documents polled most: the site feed and eight section feeds of 50
+# full-text entries, in three formats, identity and gzip, take about 7 MB.
+DEFAULT_DOCUMENT_CACHE_MB = 8
 MB = 1 << 20
 # What a kept document holds beyond its two bodies (the Document, its Representations,
 # their headers, the cache's entry; about 2 KB measured on the sample's feeds), counted so
@@ -218,7 +220,7 @@ class Publisher:
         document_cache_bytes: int | None = None,
     ):
         """document_cache_bytes bounds the rendered bodies kept (default: from
-        FEEDS_DOCUMENT_CACHE_MB, else 16 MB; 0 keeps none)."""
+        FEEDS_DOCUMENT_CACHE_MB, else 8 MB; 0 keeps none)."""
         if document_cache_bytes is None:
             document_cache_bytes = document_cache_budget(os.environ)
         elif document_cache_bytes < 0:

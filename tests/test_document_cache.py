@@ -289,7 +289,7 @@ def test_threads_share_the_cache_safely(publisher):
 
 @pytest.mark.parametrize(
     ("value", "budget"),
-    [(None, 16 * MB), ("", 16 * MB), ("0", 0), ("2.5", int(2.5 * MB)), (" 64 ", 64 * MB)],
+    [(None, 8 * MB), ("", 8 * MB), ("0", 0), ("2.5", int(2.5 * MB)), (" 64 ", 64 * MB)],
 )
 def test_the_budget_comes_from_feeds_document_cache_mb(monkeypatch, data_dir, value, budget):
     if value is None:

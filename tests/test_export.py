@@ -127,3 +127,18 @@ def test_build_prints_a_one_line_summary(runner, data_dir, tmp_path):
     output = build(runner, data_dir, tmp_path / "out")
     assert output.count("\n") == 1
     assert "files (" in output and os.fspath(tmp_path / "out") in output
+
+
+def test_build_and_serve_refuse_a_bad_document_cache_setting_with_a_message(
+    runner, data_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FEEDS_DOCUMENT_CACHE_MB", "16MB")
+    for args in (
+        ["build", str(tmp_path / "out"), "--data", str(data_dir)],
+        ["serve", "--data", str(data_dir)],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1, result.output
+        assert "Error: FEEDS_DOCUMENT_CACHE_MB='16MB' is not a size in megabytes" in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

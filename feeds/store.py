@@ -17,7 +17,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -109,16 +109,17 @@ def scan_articles(root: Path) -> Scan:
 _LINE_INDEX = {name: index for index, name in enumerate(ARTICLE_FIELDS)}
 
 
-def compact_lines(lines: dict[str, int]) -> tuple[int, ...]:
-    """Return an article's field lines as a tuple in ARTICLE_FIELDS order (0: not written);
-    a fifth of the dictionary's memory."""
-    return tuple(lines.get(name, 0) for name in ARTICLE_FIELDS)
+def compact_lines(lines: dict[str, int]) -> str:
+    """Return an article's field lines as a string, one character (its code point the line)
+    per field in ARTICLE_FIELDS order, 0 where not written: a tenth of the dictionary's
+    memory. Lines past chr()'s range (a 1 MB file has at most a million) are clamped."""
+    return "".join(chr(min(lines.get(name, 0), 0x10FFFF)) for name in ARTICLE_FIELDS)
 
 
-def line_in(lines: tuple[int, ...], name: str) -> int:
+def line_in(lines: str, name: str) -> int:
     """Return the line of a field in compact_lines() form (1 if not written)."""
     index = _LINE_INDEX.get(name)
-    return (lines[index] if index is not None and lines else 0) or 1
+    return (ord(lines[index]) if index is not None and lines else 0) or 1
 
 
 def _digest(text: str) -> str:
@@ -129,12 +130,12 @@ def _digest(text: str) -> str:
 class _Reading(Record):
     """What reading one article file gave: a built article, or a reading still to build."""
 
-    problems: list[Problem]  # the file's own problems (reading and parsing)
+    problems: tuple[Problem, ...]  # the file's own problems (reading and parsing)
     digest: str = ""  # of the text, when it could be used
     raw: RawArticle | None = None  # parsed but not built (no context, or building failed)
     article: Article | None = None  # built in the context of the read
-    build_problems: list[Problem] = field(default_factory=list)
-    lines: tuple[int, ...] = ()  # compact_lines() of a built article's file
+    build_problems: tuple[Problem, ...] = ()
+    lines: str = ""  # compact_lines() of a built article's file
 
 
 def _read_article_file(
@@ -149,8 +150,9 @@ def _read_article_file(
     try:
         text = read_text(os.path.join(root, rel), rel, max_bytes, size=size)
     except DataError as error:
-        return _Reading([Problem(path=rel, line=error.line, message=error.message)])
-    raw, problems = parse_article(text, rel)
+        return _Reading((Problem(path=rel, line=error.line, message=error.message),))
+    raw, parse_problems = parse_article(text, rel)
+    problems = tuple(parse_problems)  # most are empty: one shared empty tuple, not a list each
     if raw is None:
         return _Reading(problems)
     digest = _digest(text)
@@ -158,7 +160,7 @@ def _read_article_file(
         article, build_problems = build_article(raw, ctx)
         if article is not None:
             return _Reading(
-                problems, digest, None, article, build_problems, compact_lines(raw.lines)
+                problems, digest, None, article, tuple(build_problems), compact_lines(raw.lines)
             )
     return _Reading(problems, digest, raw)
 
@@ -170,9 +172,9 @@ class _ArticleFile:
     signature: Signature | None = None
     raw: RawArticle | None = None  # last good reading
     digest: str = ""  # of the text behind `raw`
-    read_problems: list[Problem] = field(default_factory=list)
+    read_problems: tuple[Problem, ...] = ()
     article: Article | None = None  # last good build
-    build_problems: list[Problem] = field(default_factory=list)
+    build_problems: tuple[Problem, ...] = ()
     # What `article` was built from: the raw reading itself (not its id(), which a new
     # object can reuse) and the generation of the context it was resolved against.
     built_raw: RawArticle | None = None
@@ -180,7 +182,7 @@ class _ArticleFile:
     # Once built, the raw reading is let go (it was a third of a loaded article's memory)
     # and the file is read again if the context changes; a state restored from the parse
     # cache starts that way. Its field lines are kept, compactly, for problem reports.
-    lines: tuple[int, ...] = ()
+    lines: str = ""
 
 
 class Store:
@@ -471,7 +473,7 @@ class Store:
                 continue
             if state.built_raw is not raw or state.built_generation != generation:
                 article, build_problems = build_article(raw, ctx)
-                state.build_problems = build_problems
+                state.build_problems = tuple(build_problems)
                 state.built_raw, state.built_generation = raw, generation
                 if article is not None:
                     state.article = article

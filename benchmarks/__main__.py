@@ -80,6 +80,17 @@ print(json.dumps({
 """
 
 
+# Run in a fresh process, as a server is: an edit in a running publisher, then rendering
+# every feed. (In this process, publishers of earlier sizes would still be in memory.)
+IN_SERVER = """
+import json, sys
+from pathlib import Path
+from benchmarks.__main__ import edit_figures, render_figures
+measure = {"edit": edit_figures, "render": render_figures}[sys.argv[2]]
+print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[3]))))
+"""
+
+
 def median_of(runs: int, measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(runs))
 
@@ -90,10 +101,10 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def in_fresh_process(script: str, root: Path, cache: str = "off") -> dict[str, float]:
+def in_fresh_process(script: str, root: Path, cache: str = "off", *args: str) -> dict[str, float]:
     """Run a script in a new interpreter; `cache` is its FEEDS_CACHE_DIR ("off": none)."""
     result = subprocess.run(
-        [sys.executable, "-c", script, str(root)],
+        [sys.executable, "-c", script, str(root), *args],
         capture_output=True,
         text=True,
         check=True,
@@ -181,7 +192,7 @@ def edit_figures(root: Path, runs: int) -> dict[str, float]:
     return figures
 
 
-def render_figures(root: Path) -> dict[str, float]:
+def render_figures(root: Path, runs: int = 1) -> dict[str, float]:
     """Time rendering every subscription feed in every format, and Markdown's share."""
     publisher = Publisher(root, poll_interval=0)
     view, _ = publisher.view()
@@ -210,8 +221,8 @@ def measure(root: Path, runs: int) -> dict[str, float]:
     for key in colds[0]:
         figures[key] = statistics.median(c[key] for c in colds)
     figures["first_feed_warm_s"] = warm_start(root, runs)
-    figures.update(edit_figures(root, runs))
-    figures.update(render_figures(root))
+    figures.update(in_fresh_process(IN_SERVER, root, "off", "edit", str(runs)))
+    figures.update(in_fresh_process(IN_SERVER, root, "off", "render", "1"))
     figures.update(in_fresh_process(MEMORY, root))
     return figures
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -188,10 +189,8 @@ class Catalog:
 
 def version_of(parts: Iterable[tuple[str, str]]) -> str:
     """Return a short stable digest of (path, content digest) pairs."""
-    digest = hashlib.sha256()
-    for path, content in sorted(parts):
-        digest.update(f"{path}\0{content}\n".encode())
-    return digest.hexdigest()[:16]
+    text = "".join([f"{path}\0{content}\n" for path, content in sorted(parts)])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class View:
@@ -201,10 +200,11 @@ class View:
         self.catalog = catalog
         live: list[Article] = []
         upcoming: list[Article] = []
-        by_section: dict[str, list[Article]] = {}
-        by_author: dict[str, list[Article]] = {}
-        by_tag: dict[str, list[Article]] = {}
-        spellings: dict[str, dict[str, int]] = {}
+        # defaultdicts, not setdefault(key, []), which makes a list per call to throw away.
+        by_section: defaultdict[str, list[Article]] = defaultdict(list)
+        by_author: defaultdict[str, list[Article]] = defaultdict(list)
+        by_tag: defaultdict[str, list[Article]] = defaultdict(list)
+        spellings: defaultdict[str, dict[str, int]] = defaultdict(dict)
         # One pass over every article: this runs after each reload, so it is kept lean.
         for article in catalog.articles:
             if article.draft:
@@ -213,18 +213,18 @@ class View:
                 upcoming.append(article)
                 continue
             live.append(article)
-            by_section.setdefault(article.section, []).append(article)
+            by_section[article.section].append(article)
             for author in article.authors:
-                by_author.setdefault(author, []).append(article)
+                by_author[author].append(article)
             for tag, key in zip(article.tags, article.tag_slugs, strict=True):
-                by_tag.setdefault(key, []).append(article)
-                counts = spellings.get(key)
-                if counts is None:
-                    counts = spellings[key] = {}
+                by_tag[key].append(article)
+                counts = spellings[key]
                 counts[tag] = counts.get(tag, 0) + 1
         self.live = tuple(live)
-        self._upcoming = sorted(upcoming, key=lambda a: a.published)
-        self.by_section, self.by_author, self.by_tag = by_section, by_author, by_tag
+        self._upcoming = sorted(upcoming, key=attrgetter("published"))
+        # Plain dicts from here: a look-up of a missing key must not add it.
+        self.by_section, self.by_author = dict(by_section), dict(by_author)
+        self.by_tag = dict(by_tag)
         # A tag is shown as its most common spelling; ties go to the first in sort order.
         self.tag_names = {
             key: min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]

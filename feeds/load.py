@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -939,7 +940,7 @@ def check_identity(
     problems: list[Problem] = []
     by_slug: dict[str, str] = {}
     by_id: dict[str, str] = {}
-    for article in sorted(articles, key=lambda a: a.path):
+    for article in sorted(articles, key=attrgetter("path")):
         clash, field = None, "slug"
         if article.slug in by_slug:
             clash = (

@@ -113,7 +113,8 @@ def compact_lines(lines: dict[str, int]) -> str:
     """Return an article's field lines as a string, one character (its code point the line)
     per field in ARTICLE_FIELDS order, 0 where not written: a tenth of the dictionary's
     memory. Lines past chr()'s range (a 1 MB file has at most a million) are clamped."""
-    return "".join(chr(min(lines.get(name, 0), 0x10FFFF)) for name in ARTICLE_FIELDS)
+    get = lines.get
+    return "".join([chr(min(get(name, 0), 0x10FFFF)) for name in ARTICLE_FIELDS])
 
 
 def line_in(lines: str, name: str) -> int:

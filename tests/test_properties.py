@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+import feeds.load
 from feeds.load import SafeLoader
 from feeds.render import render_feed
 from feeds.store import Store
@@ -418,3 +419,73 @@ def test_any_file_content_gives_a_problem_or_an_article(root, content):
     event("outcome: published" if articles else "outcome: problem reported")
     if articles:
         well_formed(rendered(store))
+
+
+# Every character class the fast paths reason about: controls, separators, BOMs,
+# noncharacters, surrogates, and ordinary text.
+_AWKWARD = st.text(
+    alphabet=st.one_of(
+        st.characters(codec=None),
+        st.sampled_from(" \t\n\r\x00\x0b\x1f\x7f\x85\xa0\u2028\u3000\ufeff\ufffe\uffff\ud800"),
+    ),
+    max_size=40,
+)
+
+
+@SETTINGS
+@given(_AWKWARD)
+def test_xml_safe_and_tidy_line_equal_their_plain_definitions(text):
+    # The definitions, without the shortcuts taken for text that needs no change.
+    removed = re.sub(
+        "[^\t\n\r\x20-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]", "", text
+    )
+    assert xml_safe(text) == removed
+    assert tidy_line(text) == " ".join(removed.split())
+
+
+def _tags(node) -> list:
+    if isinstance(node, yaml.ScalarNode):
+        return [(node.tag, node.value)]
+    out = [node.tag]
+    for item in node.value:
+        out += _tags(item[0]) + _tags(item[1]) if isinstance(item, tuple) else _tags(item)
+    return out
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("0123456789+-.:_eExXoObB~<=nNyYtTfFaluse ,'\"[]{}#!"))
+        | st.sampled_from(
+            [
+                "yes",
+                "No",
+                "null",
+                "~",
+                "<<",
+                "=",
+                ".inf",
+                "-.NaN",
+                "0x1F",
+                "0o17",
+                "1_000",
+                "2026-02-10",
+                "2026-02-10 14:05:00+02:00",
+                "",
+            ]
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_the_lean_loader_types_every_scalar_as_pyyaml_does(values):
+    lean = feeds.load._lean(SafeLoader)
+    for value in values:
+        for text in (f"k: {value}\n", f"- {value}\n", f"{{k: {value}}}\n"):
+            try:
+                expected = _tags(yaml.compose(text, Loader=SafeLoader))
+            except yaml.YAMLError:
+                with pytest.raises(yaml.YAMLError):
+                    yaml.compose(text, Loader=lean)
+                continue
+            assert _tags(yaml.compose(text, Loader=lean)) == expected

@@ -204,7 +204,8 @@ class View:
         by_section: defaultdict[str, list[Article]] = defaultdict(list)
         by_author: defaultdict[str, list[Article]] = defaultdict(list)
         by_tag: defaultdict[str, list[Article]] = defaultdict(list)
-        spellings: defaultdict[str, dict[str, int]] = defaultdict(dict)
+        first_spelling: dict[str, str] = {}
+        spelled_apart: set[str] = set()  # tags written more than one way
         # One pass over every article: this runs after each reload, so it is kept lean.
         for article in catalog.articles:
             if article.draft:
@@ -218,18 +219,22 @@ class View:
                 by_author[author].append(article)
             for tag, key in zip(article.tags, article.tag_slugs, strict=True):
                 by_tag[key].append(article)
-                counts = spellings[key]
-                counts[tag] = counts.get(tag, 0) + 1
+                if first_spelling.setdefault(key, tag) != tag:
+                    spelled_apart.add(key)
         self.live = tuple(live)
         self._upcoming = sorted(upcoming, key=attrgetter("published"))
         # Plain dicts from here: a look-up of a missing key must not add it.
         self.by_section, self.by_author = dict(by_section), dict(by_author)
         self.by_tag = dict(by_tag)
         # A tag is shown as its most common spelling; ties go to the first in sort order.
-        self.tag_names = {
-            key: min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            for key, counter in spellings.items()
-        }
+        # Most tags are written one way only, so only the others are counted.
+        self.tag_names = first_spelling
+        for key in spelled_apart:
+            counts: dict[str, int] = {}
+            for article in by_tag[key]:
+                tag = article.tags[article.tag_slugs.index(key)]
+                counts[tag] = counts.get(tag, 0) + 1
+            self.tag_names[key] = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         self._feeds: dict[tuple[Kind, str, int], Feed | None] = {}
 
     def slugs(self, kind: Kind) -> list[str]:

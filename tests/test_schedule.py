@@ -91,3 +91,36 @@ def test_documents_of_before_the_moment_are_dropped(app, client, clock, write):
     assert contents.kept, "the feed rendered after the moment is kept"
     # Keys are (version, live count, ...): nothing kept from before, bodies or validators.
     assert {key[1] for key in contents.rendered | set(contents.kept)} == {live}
+
+
+TAGGED = """
+    title: Story {n}
+    section: business
+    authors: [maria-lysenko]
+    published: "{when}"
+    tags: [{tag}]
+    body: Text {n}.
+"""
+
+
+def tag_title(client, slug: str) -> str:
+    response = client.get(f"/tags/{slug}/feed.json")
+    assert response.status_code == 200
+    return response.get_json()["title"]
+
+
+def test_a_tag_is_named_by_its_most_common_live_spelling(app, client, clock, write):
+    spellings = [("Grain deal", -3), ("grain deal", -2), ("grain deal", -1), ("GRAIN DEAL", 50)]
+    spellings += [("danube port", -3), ("Danube port", -2)]  # a tie: the first in sort order
+    for n, (tag, hours) in enumerate(spellings):
+        when = (NOW + timedelta(hours=hours)).isoformat()
+        write(f"articles/2026/06/tagged-{n}.yaml", TAGGED.format(n=n, when=when, tag=tag))
+    app.extensions["feeds"].refresh()
+    assert tag_title(client, "grain-deal").startswith("grain deal")
+    assert tag_title(client, "danube-port").startswith("Danube port")
+    clock.now = NOW + timedelta(hours=51)  # the scheduled one is live, and one more: 3 to 2
+    for n in (8, 9):
+        again = TAGGED.format(n=n, when=NOW.isoformat(), tag="GRAIN DEAL")
+        write(f"articles/2026/06/tagged-{n}.yaml", again)
+    app.extensions["feeds"].refresh()
+    assert tag_title(client, "grain-deal").startswith("GRAIN DEAL")

@@ -164,13 +164,14 @@ class Catalog:
         )
 
     @cached_property
-    def _schedule(self) -> list[float]:
-        """Return the publication times of non-draft articles, ascending."""
-        return sorted(a.published.timestamp() for a in self.articles if not a.draft)
+    def _schedule(self) -> list[datetime]:
+        """Return the publication times of non-draft articles, ascending: the articles are
+        newest first, so read backwards they need no sorting."""
+        return [a.published for a in reversed(self.articles) if not a.draft]
 
     def live_count(self, now: datetime) -> int:
         """Return how many articles are live at `now`."""
-        return bisect_right(self._schedule, now.timestamp())
+        return bisect_right(self._schedule, now)
 
     def view(self, now: datetime) -> View:
         """Return the publication as readers see it at `now`."""

@@ -204,6 +204,7 @@ class Store:
         self.clock = clock
         self.catalog: Catalog | None = None
         self.reloaded_at: datetime | None = None
+        self.noticed_at: float | None = None  # perf_counter() when changed files were found
         self._loaded_once = False
         self._config: SiteConfig | None = None
         self._sections: tuple[Section, ...] = ()
@@ -342,6 +343,7 @@ class Store:
             to_read.append((rel, signature))
         if not to_read:
             return changed
+        self.noticed_at = time.perf_counter()  # the moment a poll knew what to read again
         self.cache_dirty = True
         max_bytes = self._config.max_file_bytes if self._config else DEFAULT_MAX_FILE_BYTES
         root = str(self.root)

@@ -214,6 +214,7 @@ class Store:
         self._meta_digests: dict[str, str] = {}
         self._context: Context | None = None
         self._generation = 0  # bumps when the context articles resolve against changes
+        self._catalog_generation = -1  # the generation the current catalog was built in
         self._files: dict[str, _ArticleFile] = {}
         self._scan_problems: list[Problem] = []
         self.use_cache = use_cache
@@ -492,10 +493,44 @@ class Store:
         parts = [(name, digest) for name, digest in self._meta_digests.items()]
         files = self._files
         parts += [(a.path, files[a.path].digest) for a in articles]
-        self.catalog = Catalog.build(
-            ctx.config.site, self._sections, self._authors, articles, problems, version_of(parts)
-        )
+        version = version_of(parts)
+        catalog = self._edited(articles, problems, version)
+        if catalog is None:
+            catalog = Catalog.build(
+                ctx.config.site, self._sections, self._authors, articles, problems, version
+            )
+        self.catalog, self._catalog_generation = catalog, generation
         self.reloaded_at = datetime.now(UTC)
+
+    def _edited(
+        self, articles: list[Article], problems: list[Problem], version: str
+    ) -> Catalog | None:
+        """Return the current catalog with its edited articles swapped in, when edits that
+        leave articles where they were are all that changed (Catalog.replacing); else None.
+
+        Articles are compared by identity: an unchanged file keeps its article object, so
+        the new ones are the edits, and each must replace an old one of the same file.
+        """
+        previous = self.catalog
+        if (
+            previous is None
+            or self._catalog_generation != self._generation
+            or len(articles) != len(previous.articles)
+        ):
+            return None
+        before = {id(a) for a in previous.articles}
+        added = [a for a in articles if id(a) not in before]
+        after = {id(a) for a in articles}
+        removed = {a.path: a for a in previous.articles if id(a) not in after}
+        if len(added) != len(removed):
+            return None
+        replaced: dict[int, Article] = {}
+        for new in added:
+            old = removed.get(new.path)
+            if old is None:
+                return None
+            replaced[id(old)] = new
+        return previous.replacing(replaced, problems, version)
 
     def _line_of(self, article: Article, field: str) -> int:
         """Return the line of a field in the file an article came from (1 if not written)."""

@@ -12,7 +12,7 @@ import hashlib
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -135,6 +135,10 @@ class Catalog:
     problems: tuple[Problem, ...] = ()
     version: str = ""
     _views: dict[int, View] = field(default_factory=dict, repr=False, compare=False)
+    # Set by replacing(): the version this catalog was derived from, and the articles
+    # swapped in; nothing else about any document changed (see notify.snapshot).
+    edited_from: str = field(default="", repr=False, compare=False)
+    edited: tuple[Article, ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
     def build(
@@ -186,6 +190,8 @@ class Catalog:
             articles=tuple(_swap(self.articles, replaced)),
             problems=tuple(sorted(problems)),
             version=version,
+            edited_from=self.version,
+            edited=tuple(replaced.values()),
         )
         if "_schedule" in self.__dict__:  # the same dates, in the same order
             catalog.__dict__["_schedule"] = self._schedule
@@ -305,6 +311,25 @@ class View:
             if key in index:  # a draft or scheduled article is in none
                 index[key] = _swap(index[key], replaced)
         return view
+
+    def documents_holding(self, article: Article) -> list[tuple[Kind, str, int]]:
+        """Return the (kind, slug, page) of every feed document that shows a live article."""
+        site = self.catalog.site
+        found: list[tuple[Kind, str, int]] = []
+        lists: list[tuple[Kind, str, Sequence[Article]]] = [("site", "", self.live)]
+        lists.append(("section", article.section, self.by_section.get(article.section, ())))
+        lists += [("author", slug, self.by_author.get(slug, ())) for slug in article.authors]
+        lists += [("tag", slug, self.by_tag.get(slug, ())) for slug in article.tag_slugs]
+        for kind, slug, articles in lists:
+            # By identity: equal articles may be different ones (== compares fields).
+            index = next((i for i, a in enumerate(articles) if a is article), None)
+            if index is None:
+                continue
+            if index < site.items_per_feed:
+                found.append((kind, slug, 0))
+            else:  # archive pages count from the oldest (see _make_feed)
+                found.append((kind, slug, (len(articles) - 1 - index) // site.archive_size + 1))
+        return found
 
     def slugs(self, kind: Kind) -> list[str]:
         """Return the slugs that have a feed of this kind, in display order."""

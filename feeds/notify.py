@@ -83,9 +83,32 @@ class Change:
         return bool(self.feed_urls or self.page_urls)
 
 
-def snapshot(view: View) -> dict[tuple[Kind, str, int], tuple]:
-    """Return the content key of every feed document in a view."""
-    return {(f.kind, f.slug, f.page): content_key(f) for f in view.documents()}
+Snapshot = dict[tuple[Kind, str, int], tuple]
+
+
+def snapshot(view: View, last: Snapshot | None = None, last_version: str = "") -> Snapshot:
+    """Return the content key of every feed document in a view.
+
+    Given the snapshot of the catalog this view's catalog was derived from by swapping in
+    edited articles that stayed where they were (Catalog.replacing), only the documents
+    that show them are looked at again, and feeds with no entries, whose date is the
+    publication's newest: every other document is as it was. At 10,000 articles that
+    is a few documents instead of every one of about 1,300 (140 ms).
+    """
+    catalog = view.catalog
+    if last is None or not catalog.edited_from or catalog.edited_from != last_version:
+        return {(f.kind, f.slug, f.page): content_key(f) for f in view.documents()}
+    keys = {key for article in catalog.edited for key in view.documents_holding(article)}
+    keys |= {("section", slug, 0) for slug in catalog.sections if slug not in view.by_section}
+    keys |= {("author", slug, 0) for slug in catalog.authors if slug not in view.by_author}
+    if not view.live:
+        keys.add(("site", "", 0))
+    fresh = dict(last)
+    for kind, slug, page in keys:
+        feed = view.feed(kind, slug, page)
+        if feed is not None:
+            fresh[(kind, slug, page)] = content_key(feed)
+    return fresh
 
 
 def diff(

@@ -398,7 +398,11 @@ class Publisher:
         state = (view.catalog.version, len(view.live))
         if state == self._tracked_state:
             return
-        snapshot = notify.snapshot(view)
+        last, last_state = self._tracked, self._tracked_state
+        if last is not None and last_state is not None and last_state[1] == len(view.live):
+            snapshot = notify.snapshot(view, last, last_state[0])  # only what edits touched
+        else:
+            snapshot = notify.snapshot(view)
         if self._tracked is not None:
             change = notify.diff(self._tracked, snapshot, view.catalog.site)
             notify.log_change(change)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from feeds import notify
 from feeds.catalog import Catalog
 from feeds.render import render_feed
 from feeds.store import Store
@@ -38,6 +39,11 @@ def rewrite_two_bodies(data: Path) -> None:
         replace_in(data, rel, "body: |\n", "body: |\n  An added first paragraph.\n\n")
     later = (NOW + timedelta(days=2)).isoformat()  # and the scheduled one
     (data / "articles" / "soon.yaml").write_text(article(published=f'"{later}"', title="Again"))
+
+
+def touch_updated(data: Path) -> None:
+    # Now the newest change in the publication: the date of every feed with no entries.
+    replace_in(data, JAPAN, '"2026-02-10T18:40:00+02:00"', '"2026-05-30T09:00:00+02:00"')
 
 
 def break_a_file(data: Path) -> None:
@@ -73,8 +79,14 @@ def rename_an_author(data: Path) -> None:
     replace_in(data, "authors.yaml", "name: Francis Farrell", "name: F. Farrell")
 
 
-IN_PLACE = [retitle, rewrite_two_bodies, break_a_file]
+IN_PLACE = [retitle, rewrite_two_bodies, touch_updated, break_a_file]
 MOVING = [retag, move_section, redate, add_a_file, delete_a_file, rename_an_author]
+
+
+def edited(data: Path, edit: Callable[[Path], None]) -> None:
+    edit(data)
+    for path in (data / "articles").rglob("*.yaml"):  # a same-size rewrite, same tick
+        os.utime(path, ns=(time.time_ns() - 10**9,) * 2)
 
 
 def state(loaded: Store) -> tuple:
@@ -117,9 +129,7 @@ def test_an_edit_gives_what_a_fresh_load_gives(data_dir, tmp_path, monkeypatch, 
 
     monkeypatch.setattr(Catalog, "build", classmethod(counting_build))
     before = state(running)
-    edit(data_dir)
-    for path in (data_dir / "articles").rglob("*.yaml"):  # a same-size rewrite, same tick
-        os.utime(path, ns=(time.time_ns() - 10**9,) * 2)
+    edited(data_dir, edit)
     running.refresh()
     assert builds == ([] if edit in IN_PLACE else [1])  # swapped in, or rebuilt
     if edit is break_a_file:  # its last good version stays: only the problems differ
@@ -135,3 +145,29 @@ def test_an_edit_gives_what_a_fresh_load_gives(data_dir, tmp_path, monkeypatch, 
     assert state(running) == state(fresh)
     later = NOW + timedelta(days=3)
     assert running.catalog.view(later).live == fresh.catalog.view(later).live
+
+
+@pytest.mark.parametrize("archives", [False, True], ids=["one-page", "archived"])
+@pytest.mark.parametrize("edit", IN_PLACE + MOVING, ids=lambda edit: edit.__name__)
+def test_the_documents_an_edit_changed_are_found_without_looking_at_every_one(
+    data_dir, monkeypatch, edit, archives
+):
+    monkeypatch.setenv("FEEDS_CACHE_DIR", "off")
+    if archives:  # the edited articles sit on archive pages of every feed they are in
+        replace_in(
+            data_dir, "site.yaml", "items_per_feed: 50", "items_per_feed: 2\narchive_size: 2"
+        )
+    edit_a_scheduled_article(data_dir)
+    with (data_dir / "authors.yaml").open("a", encoding="utf-8") as authors:
+        authors.write("- slug: no-stories-yet\n  name: New Hire\n  bio: Yet to file.\n")
+    running = Store(data_dir, settle=0)
+    running.refresh()
+    before = running.catalog.view(NOW)
+    assert before.feed("author", "no-stories-yet").entries == ()
+    last = notify.snapshot(before)
+    edited(data_dir, edit)
+    running.refresh()
+    view = running.catalog.view(NOW)
+    swapped = view.catalog.edited_from == before.catalog.version
+    assert swapped == (edit in IN_PLACE)
+    assert notify.snapshot(view, last, before.catalog.version) == notify.snapshot(view)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -57,7 +58,14 @@ def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: 
         if child is None:
             break
         children.append(child)
-    results: list[list[R]] = [work(shares[0])]
+    try:
+        results: list[list[R]] = [work(shares[0])]
+    except BaseException:  # an error or Ctrl+C here: no child is left running or unreaped
+        for pid, pipe in children:
+            os.close(pipe)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        raise
     for index, (pid, pipe) in enumerate(children, start=1):
         results.append(_collect(pid, pipe, work, shares[index]))
     for share in shares[len(children) + 1 :]:  # shares no child could be started for

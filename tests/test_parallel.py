@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -50,6 +51,32 @@ def test_a_child_that_dies_half_way_has_its_share_done_here():
 
     results = parallel.map_chunks(dies_in_children, list(range(10)), 2)
     assert results == [(item * item, parent) for item in range(10)]
+
+
+def test_an_error_here_leaves_no_child_behind(monkeypatch):
+    parent = os.getpid()
+    started: list[int] = []
+    real_fork = os.fork
+
+    def recording_fork() -> int:
+        pid = real_fork()
+        if pid:
+            started.append(pid)
+        return pid
+
+    def fails_here(items: list[int]) -> list[tuple[int, int]]:
+        if os.getpid() == parent:
+            raise KeyError("boom")
+        time.sleep(30)  # a child still at work
+        return squares_with_pids(items)
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+    with pytest.raises(KeyError):
+        parallel.map_chunks(fails_here, list(range(10)), 3)
+    assert len(started) == 2
+    for pid in started:
+        with pytest.raises(ChildProcessError):  # killed and reaped already
+            os.waitpid(pid, os.WNOHANG)
 
 
 def test_nothing_is_forked_while_another_thread_runs():

@@ -345,23 +345,20 @@ class Publisher:
         self, view: View, kind: Kind, slug: str, fmt: str, page: int = 0
     ) -> tuple[Document, Feed] | None:
         """Return one rendered feed document and its feed."""
-        found = self.locate(view, "feed", kind, slug, fmt, page)
-        if found is None:
-            return None
-        feed, key = found
-        return self.document_for(view, feed, key), feed
+        return self._rendered(view, "feed", kind, slug, fmt, page)
 
     def page(self, view: View, kind: Kind, slug: str = "") -> tuple[Document, Feed] | None:
         """Return an HTML page and the feed it presents: the index (site) or a feed's page."""
-        found = self.locate(view, "page", kind, slug)
-        if found is None:
-            return None
-        feed, key = found
-        return self.document_for(view, feed, key), feed
+        return self._rendered(view, "page", kind, slug)
 
     def opml(self, view: View) -> tuple[Document, Feed] | None:
         """Return the OPML list of every feed, with the site feed for its cache headers."""
-        found = self.locate(view, "opml", "site", "")
+        return self._rendered(view, "opml", "site", "")
+
+    def _rendered(
+        self, view: View, what: str, kind: Kind, slug: str, fmt: str = "", page: int = 0
+    ) -> tuple[Document, Feed] | None:
+        found = self.locate(view, what, kind, slug, fmt, page)
         if found is None:
             return None
         feed, key = found

@@ -185,6 +185,14 @@ class _ArticleFile:
     # cache starts that way. Its field lines are kept, compactly, for problem reports.
     lines: str = ""
 
+    def built(
+        self, article: Article, problems: tuple[Problem, ...], lines: str, generation: int
+    ) -> None:
+        """Keep a newly built article and let its raw reading go."""
+        self.article, self.build_problems, self.lines = article, problems, lines
+        self.built_generation = generation
+        self.raw = self.built_raw = None
+
 
 class Store:
     """Load a data folder into a Catalog and keep it current with `refresh()`."""
@@ -348,7 +356,6 @@ class Store:
         self.cache_dirty = True
         max_bytes = self._config.max_file_bytes if self._config else DEFAULT_MAX_FILE_BYTES
         root = str(self.root)
-
         ctx, generation = self._context, self._generation
 
         def read_all(files: list[tuple[str, Signature]]) -> list[_Reading]:
@@ -363,13 +370,8 @@ class Store:
             state = self._files[rel]
             state.read_problems = reading.problems
             if reading.article is not None:
-                state.digest, state.article, state.lines = (
-                    reading.digest,
-                    reading.article,
-                    reading.lines,
-                )
-                state.build_problems, state.built_generation = reading.build_problems, generation
-                state.raw = state.built_raw = None
+                state.digest = reading.digest
+                state.built(reading.article, reading.build_problems, reading.lines, generation)
             elif reading.raw is not None:
                 state.raw, state.digest = reading.raw, reading.digest  # built by _rebuild
         return True
@@ -477,13 +479,15 @@ class Store:
                 continue
             if state.built_raw is not raw or state.built_generation != generation:
                 article, build_problems = build_article(raw, ctx)
-                state.build_problems = tuple(build_problems)
-                state.built_raw, state.built_generation = raw, generation
                 if article is not None:
-                    state.article = article
-                    state.lines, state.raw, state.built_raw = compact_lines(raw.lines), None, None
-                elif state.article is not None and not self._resolves(state.article):
-                    state.article = None  # its last good version names what no longer exists
+                    state.built(
+                        article, tuple(build_problems), compact_lines(raw.lines), generation
+                    )
+                else:
+                    state.build_problems = tuple(build_problems)
+                    state.built_raw, state.built_generation = raw, generation
+                    if state.article is not None and not self._resolves(state.article):
+                        state.article = None  # its last good version names what no longer exists
             if state.build_problems:
                 problems.extend(state.build_problems)
             if state.article is not None:

@@ -15,6 +15,22 @@ from tests.conftest import NOW
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
 
+@pytest.fixture
+def forked(monkeypatch) -> list[int]:
+    """Return the list of the children os.fork starts from here on."""
+    started: list[int] = []
+    real_fork = os.fork
+
+    def recording_fork() -> int:
+        pid = real_fork()
+        if pid:
+            started.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+    return started
+
+
 def squares_with_pids(items: list[int]) -> list[tuple[int, int]]:
     return [(item * item, os.getpid()) for item in items]
 
@@ -53,16 +69,8 @@ def test_a_child_that_dies_half_way_has_its_share_done_here():
     assert results == [(item * item, parent) for item in range(10)]
 
 
-def test_an_error_here_leaves_no_child_behind(monkeypatch):
+def test_an_error_here_leaves_no_child_behind(forked):
     parent = os.getpid()
-    started: list[int] = []
-    real_fork = os.fork
-
-    def recording_fork() -> int:
-        pid = real_fork()
-        if pid:
-            started.append(pid)
-        return pid
 
     def fails_here(items: list[int]) -> list[tuple[int, int]]:
         if os.getpid() == parent:
@@ -70,11 +78,10 @@ def test_an_error_here_leaves_no_child_behind(monkeypatch):
         time.sleep(30)  # a child still at work
         return squares_with_pids(items)
 
-    monkeypatch.setattr(os, "fork", recording_fork)
     with pytest.raises(KeyError):
         parallel.map_chunks(fails_here, list(range(10)), 3)
-    assert len(started) == 2
-    for pid in started:
+    assert len(forked) == 2
+    for pid in forked:
         with pytest.raises(ChildProcessError):  # killed and reaped already
             os.waitpid(pid, os.WNOHANG)
 
@@ -100,24 +107,14 @@ def snapshot(loaded: Store) -> tuple:
     )
 
 
-def test_a_parallel_load_equals_a_serial_one(data_dir, monkeypatch):
+def test_a_parallel_load_equals_a_serial_one(data_dir, monkeypatch, forked):
     monkeypatch.setenv("FEEDS_CACHE_DIR", "off")
     (data_dir / "articles" / "broken.yaml").write_text("title: [unclosed\n")
     (data_dir / "articles" / "stray.yaml").write_text("title: No section\nbody: Text\n")
     serial = Store(data_dir, workers=1)
     serial.refresh()
     spread = Store(data_dir, workers=3, parallel_from=1)
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def counting_fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", counting_fork)
     spread.refresh()
-    assert len(forks) == 2
+    assert len(forked) == 2
     assert snapshot(spread) == snapshot(serial)
     assert {p.path for p in spread.problems} >= {"articles/broken.yaml", "articles/stray.yaml"}

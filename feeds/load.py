@@ -659,19 +659,64 @@ def _check_unique(f: _Fields, slug: str, seen: dict[str, int], kind: str) -> boo
     return True
 
 
+def _formerly(f: _Fields, slug: str, kind: str) -> tuple[str, ...]:
+    """Return the slugs an entry had before a rename (`formerly: [old-slug, ...]`)."""
+    written = f.get("formerly", _text_list) or []
+    old: list[str] = []
+    for value, line in written:
+        if slugify(value) != value:
+            f.problem(
+                line,
+                f"'formerly' slug {value!r} must be lower-case words joined by hyphens, "
+                f"like {slugify(value)!r}",
+            )
+        elif value == slug:
+            f.problem(line, f"'formerly' lists '{value}', the {kind}'s own slug; remove it")
+        elif value not in old:
+            old.append(value)
+    return tuple(old)
+
+
+def _check_renames(
+    entries: Iterable[Section | Author], kind: str, lines: dict[str, int], rel: str
+) -> list[Problem]:
+    """Report an old slug (`formerly`) that is another entry's slug or another's old slug:
+    its URLs could not redirect to both."""
+    problems: list[Problem] = []
+    current = {entry.slug for entry in entries}
+    claimed: dict[str, str] = {}
+    for entry in entries:
+        for old in entry.formerly:
+            if old in current:
+                message = f"'formerly' lists '{old}', which is the slug of another {kind}"
+            elif old in claimed:
+                message = f"'formerly' lists '{old}', which {kind} '{claimed[old]}' lists too"
+            else:
+                claimed[old] = entry.slug
+                continue
+            problems.append(Problem(path=rel, line=lines[entry.slug], message=message))
+    return problems
+
+
 def load_sections(root: Path, text: str | None = None) -> tuple[tuple[Section, ...], list[Problem]]:
     """Read sections.yaml (or its text, when the caller has read it)."""
     problems: list[Problem] = []
     sections: list[Section] = []
     seen: dict[str, int] = {}
     for f in _load_list(root, SECTIONS_FILE, problems, text):
-        f.check_known(("slug", "title", "description"))
+        f.check_known(("slug", "title", "description", "formerly"))
         title = f.text("title", required=True)
         slug = _slug_for(f, "title")
         if title and slug and _check_unique(f, slug, seen, "section"):
             sections.append(
-                Section(slug=slug, title=title, description=f.text("description") or "")
+                Section(
+                    slug=slug,
+                    title=title,
+                    description=f.text("description") or "",
+                    formerly=_formerly(f, slug, "section"),
+                )
             )
+    problems += _check_renames(sections, "section", seen, SECTIONS_FILE)
     return tuple(sections), problems
 
 
@@ -681,7 +726,7 @@ def load_authors(root: Path, text: str | None = None) -> tuple[tuple[Author, ...
     authors: list[Author] = []
     seen: dict[str, int] = {}
     for f in _load_list(root, AUTHORS_FILE, problems, text):
-        f.check_known(("slug", "name", "role", "bio", "email", "url", "image"))
+        f.check_known(("slug", "name", "role", "bio", "email", "url", "image", "formerly"))
         name = f.text("name", required=True)
         slug = _slug_for(f, "name")
         email = f.text("email")
@@ -696,11 +741,13 @@ def load_authors(root: Path, text: str | None = None) -> tuple[tuple[Author, ...
             email=email,
             url=f.get("url", _url),
             image=f.get("image", _url),
+            formerly=_formerly(f, slug, "author") if slug else (),
         )
         if name and slug and _check_unique(f, slug, seen, "author"):
             if not author.bio:
                 f.problem(f.line, f"author '{slug}' has no bio", severity="warning")
             authors.append(author)
+    problems += _check_renames(authors, "author", seen, AUTHORS_FILE)
     return tuple(authors), problems
 
 
@@ -830,10 +877,16 @@ def resolve(written: str, by_key: dict[str, str]) -> str | None:
 def lookup_table(items: Iterable[Section | Author]) -> dict[str, str]:
     """Return a map from every way of naming a section or author to its slug."""
     table: dict[str, str] = {}
+    items = tuple(items)
     for item in items:
         label = item.title if isinstance(item, Section) else item.name
         for key in (item.slug, label.casefold(), slugify(label)):
             table.setdefault(key, item.slug)
+    # Old slugs last: articles written before a rename keep resolving, never to another
+    # entry that now has that slug, title or name.
+    for item in items:
+        for old in item.formerly:
+            table.setdefault(old, item.slug)
     return table
 
 

@@ -94,6 +94,7 @@ class Section:
     slug: str
     title: str
     description: str = ""
+    formerly: tuple[str, ...] = ()  # slugs it had before a rename; their URLs redirect here
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -107,6 +108,7 @@ class Author:
     email: str | None = None
     url: str | None = None
     image: str | None = None
+    formerly: tuple[str, ...] = ()  # slugs they had before a rename; their URLs redirect here
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

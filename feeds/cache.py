@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
-FORMAT = 5  # bump when what is cached changes shape
+FORMAT = 6  # bump when what is cached changes shape
 
 
 @functools.cache
@@ -61,39 +61,43 @@ def _trusted(path: Path) -> bool:
     return True
 
 
-def load(root: Path, meta: dict[str, str]) -> dict[str, Any]:
-    """Return the cached files of a data folder, or {} when there is no usable cache."""
+_MISS: tuple[dict[str, Any], Any] = ({}, ({}, {}))
+
+
+def load(root: Path, meta: dict[str, str]) -> tuple[dict[str, Any], Any]:
+    """Return the cached files of a data folder and the records kept beside them, or
+    ({}, ({}, {})) when there is no usable cache."""
     path = cache_file(root)
     if path is None:
-        return {}
+        return _MISS
     try:
         if not _trusted(path):
             log.warning("ignoring the parse cache %s: others can write to it", path)
-            return {}
+            return _MISS
         with path.open("rb") as cached:
             payload = pickle.load(cached)
     except FileNotFoundError:
-        return {}
+        return _MISS
     except Exception as error:  # a truncated or foreign file is only a missed cache
         log.info("ignoring the parse cache %s: %s", path, error)
-        return {}
+        return _MISS
     if (
         not isinstance(payload, dict)
         or payload.get("code") != _code_version()
         or payload.get("meta") != meta
     ):
-        return {}
-    return payload.get("files", {})
+        return _MISS
+    return payload.get("files", {}), payload.get("retained", ({}, {}))
 
 
-def save(root: Path, meta: dict[str, str], files: dict[str, Any]) -> None:
+def save(root: Path, meta: dict[str, str], files: dict[str, Any], retained: Any = ({}, {})) -> None:
     """Write the cache of a data folder atomically; failures only cost the next start."""
     path = cache_file(root)
     if path is None:
         return
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        payload = {"code": _code_version(), "meta": meta, "files": files}
+        payload = {"code": _code_version(), "meta": meta, "files": files, "retained": retained}
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
             pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)

@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -536,8 +535,12 @@ def _parse_any(written: str, text: str) -> datetime:
 SITE_FIELDS = (
     "title", "url", "language", "description", "timezone", "items_per_feed", "max_age",
     "archive_size", "archive_max_age", "copyright", "icon", "logo", "max_file_bytes",
-    "stale_while_revalidate", "stale_if_error", "hubs", "purge_webhook",
+    "stale_while_revalidate", "stale_if_error", "hubs", "purge_webhook", "id_authority",
 )  # fmt: skip
+# RFC 4151 taggingEntity authorities: a DNS name or an email address.
+_AUTHORITY = re.compile(
+    r"(?:[^@\s]+@)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -593,6 +596,7 @@ def load_site(root: Path, text: str | None = None) -> tuple[SiteConfig | None, l
     copyright_ = f.text("copyright")
     icon, logo = f.get("icon", _url), f.get("logo", _url)
     purge_webhook = f.get("purge_webhook", _url)
+    id_authority = _id_authority(f, url)
     if any(p.severity == "error" for p in problems) or title is None or url is None:
         return None, problems
     site = Site(
@@ -612,8 +616,40 @@ def load_site(root: Path, text: str | None = None) -> tuple[SiteConfig | None, l
         stale_if_error=stale_if_error,
         hubs=hubs,
         purge_webhook=purge_webhook,
+        id_authority=id_authority,
     )
     return SiteConfig(site=site, zone=zone, max_file_bytes=max_bytes), problems
+
+
+def _id_authority(f: _Fields, url: str | None) -> str:
+    """Return site.yaml's `id_authority`, or warn that ids follow the url's host.
+
+    Article ids are tag URIs minted by this authority (RFC 4151). An id must never change
+    (RFC 4287 4.2.6): readers would show every article again. Derived from `url`, they
+    would all change the day the site moves to another domain, so the authority is pinned
+    in site.yaml, and until it is, every check says how.
+    """
+    host = Site(title="", url=url).host if url else ""
+    written = f.text("id_authority")
+    if written is not None:
+        written = written.lower()  # RFC 4151: compared case-insensitively, written lower
+    if written is None:
+        if host:
+            f.problem(
+                f.line,
+                f"article ids are minted from the host of 'url' ({host}) and would all change "
+                f"if the site moved; pin them with the line  id_authority: {host}",
+                severity="warning",
+            )
+        return ""
+    if not _AUTHORITY.fullmatch(written):
+        f.problem(
+            f.key_line("id_authority"),
+            f"'id_authority' {written!r} must be a domain name (like {host or 'example.org'}) "
+            "or an email address that the publication owned when it first published",
+        )
+        return ""
+    return written
 
 
 def _load_list(
@@ -714,6 +750,7 @@ def load_sections(root: Path, text: str | None = None) -> tuple[tuple[Section, .
                     title=title,
                     description=f.text("description") or "",
                     formerly=_formerly(f, slug, "section"),
+                    line=f.line,
                 )
             )
     problems += _check_renames(sections, "section", seen, SECTIONS_FILE)
@@ -742,6 +779,7 @@ def load_authors(root: Path, text: str | None = None) -> tuple[tuple[Author, ...
             url=f.get("url", _url),
             image=f.get("image", _url),
             formerly=_formerly(f, slug, "author") if slug else (),
+            line=f.line,
         )
         if name and slug and _check_unique(f, slug, seen, "author"):
             if not author.bio:
@@ -913,6 +951,56 @@ class Context:
         )
 
 
+def unresolved(raw: RawArticle, ctx: Context) -> list[tuple[str, str]]:
+    """Return (kind, slug) for each section or author an article names that ctx lacks."""
+    missing: list[tuple[str, str]] = []
+    section = raw.values.get("section")
+    if section and resolve(section, ctx.section_keys) is None:
+        missing.append(("section", slugify(section) or section))
+    for name, _ in raw.values.get("authors") or []:
+        if resolve(name, ctx.author_keys) is None:
+            missing.append(("author", slugify(name) or name))
+    return missing
+
+
+def missing_entries(named: dict[tuple[str, str], list[str]], ctx: Context) -> list[Problem]:
+    """Report, in sections.yaml and authors.yaml, each entry that articles name but the
+    file lacks: deleted, renamed without `formerly`, or mistyped in the articles.
+
+    `named` maps (kind, slug) to the paths of the articles naming it. The problem goes to
+    the line of the closest entry (a rename is the likeliest cause), else to line 1.
+    """
+    problems: list[Problem] = []
+    for (kind, slug), paths in sorted(named.items()):
+        rel, entries = (
+            (SECTIONS_FILE, ctx.sections) if kind == "section" else (AUTHORS_FILE, ctx.authors)
+        )
+        many = len(paths) > 1
+        who = f"{len(paths)} articles name" if many else "1 article names"
+        where = paths[0] + (f" and {len(paths) - 1} more" if many else "")
+        message = f"{who} the {kind} '{slug}', which is not in {rel} ({where})"
+        close = difflib.get_close_matches(slug, [e.slug for e in entries], n=1, cutoff=0.6)
+        line = 1
+        if close:
+            entry = next(e for e in entries if e.slug == close[0])
+            line = entry.line or 1
+            message += (
+                f"; if '{entry.slug}' is its new slug, add  formerly: [{slug}]  to that entry, "
+                f"else add '{slug}' back"
+            )
+        else:
+            message += f"; add an entry for '{slug}' (or a formerly: [{slug}] to its new one)"
+        problems.append(
+            Problem(
+                path=rel,
+                line=line,
+                message=message + ". Until then those articles are left out of every feed "
+                "(a running server keeps serving their last good version)",
+            )
+        )
+    return problems
+
+
 def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[Problem]]:
     """Resolve a RawArticle against the site, sections and authors into an Article."""
     problems: list[Problem] = []
@@ -984,7 +1072,9 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
         # RFC 4151 tag URI: who minted it, when, and what. Nothing an editor revises
         # (title, section, body, authors) goes in, so readers never see it twice.
         # Slugs may be Cyrillic: ids and URLs carry them percent-encoded (RFC 3986).
-        article_id = f"tag:{site.host},{published.date().isoformat()}:{quote(slug, safe='')}"
+        article_id = (
+            f"tag:{site.tag_authority},{published.date().isoformat()}:{quote(slug, safe='')}"
+        )
     url = v["url"] or f"{site.url}/{quote(section, safe='')}/{quote(slug, safe='')}"
     summary = v["summary"]
     if summary and len(summary) > SUMMARY_LIMIT:
@@ -1022,19 +1112,30 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
     return article, problems
 
 
+def priority(article: Article) -> tuple[bool, datetime, str]:
+    """Return the order in which articles claim a slug or id: the first published keeps it.
+
+    Non-drafts before drafts, then the earliest publication time, then path order. This
+    depends on the files alone, so a restart, a cache or an export decides as the running
+    server did: a new file can never take the slug or id of an article already out.
+    """
+    return (article.draft, article.published, article.path)
+
+
 def check_identity(
     articles: Iterable[Article], line_of: Callable[[Article, str], int] = lambda a, field: 1
 ) -> tuple[list[Article], list[Problem]]:
-    """Keep the first article (in path order) for each slug and id; report the rest.
+    """Keep the first article (by priority()) for each slug and id; report the rest.
 
     `line_of(article, field)` gives the line of a field in the article's file.
     """
-    ordered = sorted(articles, key=attrgetter("path"))
-    # Clashes are rare: two set sizes (in C) tell when there are none, before the walk
-    # below (a third of rebuilding the catalog after an edit at 10,000 articles).
+    ordered = list(articles)
+    # Clashes are rare: two set sizes (in C) tell when there are none, before the sort
+    # and walk below (a third of rebuilding the catalog after an edit at 10,000 articles).
     count = len(ordered)
     if len({a.slug for a in ordered}) == count and len({a.id for a in ordered}) == count:
         return ordered, []
+    ordered.sort(key=priority)
     kept: list[Article] = []
     problems: list[Problem] = []
     by_slug: dict[str, str] = {}

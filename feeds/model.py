@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -74,6 +74,10 @@ class Site:
     stale_if_error: int = 0  # seconds a cache may serve stale while the origin fails
     hubs: tuple[str, ...] = ()  # WebSub hubs told of every change
     purge_webhook: str | None = None  # told of the URLs whose bytes changed
+    # Who mints article ids (RFC 4151 tag authority): a domain or an email address the
+    # publication owned when it first published. Pinned in site.yaml, ids survive a move
+    # of `url`; empty means the url's host.
+    id_authority: str = ""
 
     @property
     def path(self) -> str:
@@ -83,8 +87,13 @@ class Site:
 
     @property
     def host(self) -> str:
-        """Return the host name of the site's url (the tag URI authority)."""
+        """Return the host name of the site's url."""
         return self.url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0].lower()
+
+    @property
+    def tag_authority(self) -> str:
+        """Return the authority of the article ids this site mints (tag:<authority>,...)."""
+        return self.id_authority or self.host
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -95,6 +104,7 @@ class Section:
     title: str
     description: str = ""
     formerly: tuple[str, ...] = ()  # slugs it had before a rename; their URLs redirect here
+    line: int = field(default=0, compare=False)  # where sections.yaml has it, for problems
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -109,6 +119,7 @@ class Author:
     url: str | None = None
     image: str | None = None
     formerly: tuple[str, ...] = ()  # slugs they had before a rename; their URLs redirect here
+    line: int = field(default=0, compare=False)  # where authors.yaml has them, for problems
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 
 from feeds import cache, parallel
@@ -40,8 +41,11 @@ from feeds.load import (
     load_authors,
     load_sections,
     load_site,
+    missing_entries,
     parse_article,
+    priority,
     read_text,
+    unresolved,
 )
 from feeds.model import Article, Author, Problem, Record, Section
 
@@ -168,22 +172,29 @@ def _read_article_file(
 
 @dataclass(kw_only=True, slots=True)
 class _ArticleFile:
-    """What we know of one article file: its last good reading and its current problems."""
+    """What we know of one article file: what its text gives now, and its last good version.
+
+    `article` and the problems always describe the file as it is; `kept` is the version
+    the catalog last held, which stands in while the file has errors of its own.
+    """
 
     signature: Signature | None = None
-    raw: RawArticle | None = None  # last good reading
-    digest: str = ""  # of the text behind `raw`
+    raw: RawArticle | None = None  # the current reading, until it is built (kept if that fails)
+    digest: str = ""  # of the current text
     read_problems: tuple[Problem, ...] = ()
-    article: Article | None = None  # last good build
+    article: Article | None = None  # built from the current text; None while it has errors
     build_problems: tuple[Problem, ...] = ()
-    # What `article` was built from: the raw reading itself (not its id(), which a new
-    # object can reuse) and the generation of the context it was resolved against.
+    # What `article` or the failed build was made from: the raw reading itself (not its
+    # id(), which a new object can reuse) and the generation of the context it was
+    # resolved against.
     built_raw: RawArticle | None = None
     built_generation: int = -1
     # Once built, the raw reading is let go (it was a third of a loaded article's memory)
     # and the file is read again if the context changes; a state restored from the parse
     # cache starts that way. Its field lines are kept, compactly, for problem reports.
     lines: str = ""
+    kept: Article | None = None  # the version the catalog last held
+    kept_digest: str = ""  # of the text behind `kept`
 
     def built(
         self, article: Article, problems: tuple[Problem, ...], lines: str, generation: int
@@ -192,6 +203,16 @@ class _ArticleFile:
         self.article, self.build_problems, self.lines = article, problems, lines
         self.built_generation = generation
         self.raw = self.built_raw = None
+
+    def unreadable(self, problems: tuple[Problem, ...], digest: str = "") -> None:
+        """Record a reading that gave no article: only its problems describe the file now."""
+        self.read_problems, self.digest = problems, digest
+        self.article, self.raw, self.built_raw, self.build_problems = None, None, None, ()
+
+    @property
+    def broken(self) -> bool:
+        """Return whether the file has errors of its own (a clash is not one of them)."""
+        return any(p.severity == "error" for p in self.read_problems + self.build_problems)
 
 
 class Store:
@@ -230,6 +251,9 @@ class Store:
         self.workers = parallel.available_workers() if workers is None else workers
         self.parallel_from = parallel_from
         self._cached: dict[str, tuple] = {}  # the parse cache, during the first load only
+        # The records of sections and authors removed from their files that last good
+        # versions of articles still name (see _records_for).
+        self._retained: tuple[dict[str, Section], dict[str, Author]] = ({}, {})
         self.cache_dirty = False  # files were parsed that the parse cache does not hold
 
     # -- polling --------------------------------------------------------------------------
@@ -256,7 +280,7 @@ class Store:
         try:
             changed = self._refresh_meta()
             if not self._loaded_once and self.use_cache:
-                self._cached = cache.load(self.root, self._meta_digests)
+                self._cached, self._retained = cache.load(self.root, self._meta_digests)
             changed |= self._refresh_articles()
             self._cached = {}
             if changed or self.catalog is None:
@@ -368,12 +392,14 @@ class Store:
             to_read, parallel.map_chunks(read_all, to_read, workers), strict=True
         ):
             state = self._files[rel]
-            state.read_problems = reading.problems
             if reading.article is not None:
-                state.digest = reading.digest
+                state.read_problems, state.digest = reading.problems, reading.digest
                 state.built(reading.article, reading.build_problems, reading.lines, generation)
-            elif reading.raw is not None:
-                state.raw, state.digest = reading.raw, reading.digest  # built by _rebuild
+            elif reading.raw is not None:  # built by _rebuild
+                state.read_problems, state.digest = reading.problems, reading.digest
+                state.article, state.raw, state.built_raw = None, reading.raw, None
+            else:
+                state.unreadable(reading.problems)
         return True
 
     def _stale(self, state: _ArticleFile) -> bool:
@@ -388,7 +414,7 @@ class Store:
 
     def _from_cache(self, cached: tuple) -> _ArticleFile:
         """Return a file's state as the parse cache holds it, built in this context."""
-        signature, lines, digest, read_problems, article, build_problems = cached
+        signature, lines, digest, read_problems, article, build_problems, raw, kept = cached
         return _ArticleFile(
             signature=signature,
             lines=lines,
@@ -396,7 +422,10 @@ class Store:
             read_problems=read_problems,
             article=article,
             build_problems=build_problems,
+            raw=raw,  # a reading whose build failed: built again, which is cheap
             built_generation=self._generation,
+            kept=kept[0] if kept else None,
+            kept_digest=kept[1] if kept else "",
         )
 
     def save_cache(self) -> None:
@@ -413,16 +442,20 @@ class Store:
         files = {
             rel: (
                 state.signature,
-                compact_lines(state.raw.lines) if state.raw is not None else state.lines,
+                state.lines,
                 state.digest,
                 state.read_problems,
                 state.article,
                 state.build_problems,
+                state.raw,
+                (state.kept, state.kept_digest) if state.kept is not None else None,
             )
             for rel, state in self._files.items()
-            if state.built_generation == self._generation  # built in today's context
+            # Built in today's context, or unreadable (nothing to build, only problems).
+            if state.built_generation == self._generation
+            or (state.raw is None and state.article is None)
         }
-        cache.save(self.root, self._meta_digests, files)
+        cache.save(self.root, self._meta_digests, files, retained=self._retained)
 
     def _scan_trouble(self, scan: Scan) -> list[Problem]:
         """Return the problems of a walk: a missing articles folder, unreadable folders."""
@@ -461,50 +494,128 @@ class Store:
             self._problems = problems
             self.reloaded_at = datetime.now(UTC)
             return
-        built: list[Article] = []
-        generation = self._generation
-        for state in self._files.values():
-            if state.read_problems:
-                problems.extend(state.read_problems)
+        good: list[Article] = []
+        stand_ins: list[Article] = []
+        named: dict[tuple[str, str], list[str]] = {}  # missing sections and authors
+        for rel, state in self._files.items():
             raw = state.raw
-            if raw is None:
-                article = state.article  # restored from the parse cache, or nothing
-                stale = article is not None and state.built_generation != generation
-                if stale and not self._resolves(article):
-                    # Its file could not be read again and it names what no longer exists.
-                    state.article = article = None
-                if article is not None:
-                    problems.extend(state.build_problems)
-                    built.append(article)
-                continue
-            if state.built_raw is not raw or state.built_generation != generation:
-                article, build_problems = build_article(raw, ctx)
-                if article is not None:
-                    state.built(
-                        article, tuple(build_problems), compact_lines(raw.lines), generation
-                    )
-                else:
-                    state.build_problems = tuple(build_problems)
-                    state.built_raw, state.built_generation = raw, generation
-                    if state.article is not None and not self._resolves(state.article):
-                        state.article = None  # its last good version names what no longer exists
-            if state.build_problems:
-                problems.extend(state.build_problems)
+            if raw is not None and (
+                state.built_raw is not raw or state.built_generation != self._generation
+            ):
+                self._build(state, raw, ctx)
+            problems += state.read_problems
+            problems += state.build_problems
             if state.article is not None:
-                built.append(state.article)
-        articles, clashes = check_identity(built, self._line_of)
-        problems.extend(clashes)
-        parts = [(name, digest) for name, digest in self._meta_digests.items()]
+                good.append(state.article)
+                continue
+            if raw is not None:
+                for missing in unresolved(raw, ctx):
+                    named.setdefault(missing, []).append(rel)
+            if state.kept is not None:
+                stand_ins.append(state.kept)
+        # A meta file with errors of its own is reported as such: its fix comes first.
+        broken = {
+            kind
+            for kind, name in (("section", SECTIONS_FILE), ("author", AUTHORS_FILE))
+            if any(p.severity == "error" for p in self._meta_problems.get(name, ()))
+        }
+        problems += missing_entries({k: v for k, v in named.items() if k[0] not in broken}, ctx)
+        articles, clashes = check_identity(good, self._line_of)
+        problems += clashes
+        known = self._known_records(ctx)
+        articles += self._standing_in(articles, stand_ins, known)
         files = self._files
-        parts += [(a.path, files[a.path].digest) for a in articles]
+        for article in articles:
+            state = files[article.path]
+            if state.kept is not article:
+                state.kept, state.kept_digest = article, state.digest
+        parts = list(self._meta_digests.items())
+        parts += [(a.path, files[a.path].kept_digest) for a in articles]
         version = version_of(parts)
         catalog = self._edited(articles, problems, version)
         if catalog is None:
-            catalog = Catalog.build(
-                ctx.config.site, self._sections, self._authors, articles, problems, version
-            )
-        self.catalog, self._catalog_generation = catalog, generation
+            sections, authors = self._records_for(articles, ctx, known)
+            catalog = Catalog.build(ctx.config.site, sections, authors, articles, problems, version)
+        self.catalog, self._catalog_generation = catalog, self._generation
         self.reloaded_at = datetime.now(UTC)
+
+    def _build(self, state: _ArticleFile, raw: RawArticle, ctx: Context) -> None:
+        """Build a file's current reading in the current context."""
+        article, build_problems = build_article(raw, ctx)
+        if article is not None:
+            state.built(article, tuple(build_problems), compact_lines(raw.lines), self._generation)
+        else:
+            state.article, state.build_problems = None, tuple(build_problems)
+            state.built_raw, state.built_generation = raw, self._generation
+            state.lines = compact_lines(raw.lines)
+
+    @staticmethod
+    def _standing_in(
+        articles: list[Article],
+        stand_ins: list[Article],
+        known: tuple[dict[str, Section], dict[str, Author]],
+    ) -> list[Article]:
+        """Return the last good versions that stand in for files with errors: every one
+        whose slug and id no valid file claims (the first by priority() on a tie) and
+        whose section and authors have a record to show."""
+        if not stand_ins:
+            return []
+        sections, authors = known
+        slugs = {a.slug for a in articles}
+        ids = {a.id for a in articles}
+        kept: list[Article] = []
+        for article in sorted(stand_ins, key=priority):
+            if (
+                article.slug not in slugs
+                and article.id not in ids
+                and article.section in sections
+                and all(slug in authors for slug in article.authors)
+            ):
+                slugs.add(article.slug)
+                ids.add(article.id)
+                kept.append(article)
+        return kept
+
+    def _known_records(self, ctx: Context) -> tuple[dict[str, Section], dict[str, Author]]:
+        """Return every section and author record known: retained, shown, and today's."""
+        sections, authors = self._retained
+        previous = self.catalog
+        return (
+            {
+                **sections,
+                **(previous.sections if previous else {}),
+                **{s.slug: s for s in ctx.sections},
+            },
+            {
+                **authors,
+                **(previous.authors if previous else {}),
+                **{a.slug: a for a in ctx.authors},
+            },
+        )
+
+    def _records_for(
+        self,
+        articles: list[Article],
+        ctx: Context,
+        known: tuple[dict[str, Section], dict[str, Author]],
+    ) -> tuple[list[Section], list[Author]]:
+        """Return the sections and authors to index: today's, and the last known record of
+        any that a last good version still names after its entry was removed."""
+        have_sections = {s.slug for s in ctx.sections}
+        have_authors = {a.slug for a in ctx.authors}
+        keep_sections: dict[str, Section] = {}
+        keep_authors: dict[str, Author] = {}
+        for article in articles:
+            if article.section not in have_sections:
+                keep_sections[article.section] = known[0][article.section]
+            for slug in article.authors:
+                if slug not in have_authors:
+                    keep_authors[slug] = known[1][slug]
+        self._retained = (keep_sections, keep_authors)
+        return (
+            list(ctx.sections) + sorted(keep_sections.values(), key=attrgetter("slug")),
+            list(ctx.authors) + sorted(keep_authors.values(), key=attrgetter("slug")),
+        )
 
     def _edited(
         self, articles: list[Article], problems: list[Problem], version: str
@@ -542,14 +653,6 @@ class Store:
         if state.raw is not None:
             return state.raw.line(field)
         return line_in(state.lines, field)
-
-    def _resolves(self, article: Article) -> bool:
-        ctx = self._context
-        return (
-            ctx is not None
-            and article.section in ctx.section_keys.values()
-            and all(a in ctx.author_keys.values() for a in article.authors)
-        )
 
     @property
     def context(self) -> Context | None:

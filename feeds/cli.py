@@ -162,8 +162,18 @@ def _pick(kind: str, given: str, table: dict[str, str], items) -> str:
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path))
 @DATA_OPTION
-def build(out: Path, data: Path) -> None:
-    """Write every feed, archive, page and the OPML list under OUT, with .gz siblings."""
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Export despite errors, with the last good version of each broken article "
+    "(still exits 1).",
+)
+def build(out: Path, data: Path, keep_going: bool) -> None:
+    """Write every feed, archive, page and the OPML list under OUT, with .gz siblings.
+
+    With errors in the data nothing is exported (the previous export stays as it was) and
+    the exit status is 1, unless --keep-going.
+    """
     _require_data(data)
     _require_settings()
     from feeds.export import build as build_site
@@ -171,21 +181,43 @@ def build(out: Path, data: Path) -> None:
     from feeds.publisher import Publisher
 
     publisher = Publisher(data, poll_interval=0)
-    current = publisher.view()
-    if current is None:
-        raise click.ClickException(f"{data / SITE_FILE} has problems; run `feeds check`")
-    total = count_documents(current[0])
     try:
-        if sys.stdout.isatty() and total > 200:
-            with click.progressbar(length=total, label="Building") as bar:
-                summary = build_site(publisher, out, progress=bar.update)
-        else:
-            summary = build_site(publisher, out)
-    except (FileExistsError, ValueError) as error:
-        raise click.ClickException(str(error)) from None
+        store = publisher.store
+        store.save_cache()  # the next build, check or server start reads only what changed
+        problems = store.problems
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        errors = [p for p in problems if p.severity == "error"]
+        current = publisher.view()
+        if current is None:
+            raise click.ClickException(f"{data / SITE_FILE} has problems; nothing was exported")
+        if errors and not keep_going:
+            raise click.ClickException(
+                f"{len(errors)} error{'s' if len(errors) > 1 else ''} in {data}: nothing was "
+                f"exported and {out} is unchanged. Fix them (feeds check lists them), or pass "
+                "--keep-going to export with the last good version of each broken article"
+            )
+        total = count_documents(current[0])
+        try:
+            if sys.stdout.isatty() and total > 200:
+                with click.progressbar(length=total, label="Building") as bar:
+                    summary = build_site(publisher, out, progress=bar.update)
+            else:
+                summary = build_site(publisher, out)
+        except (FileExistsError, ValueError) as error:
+            raise click.ClickException(str(error)) from None
     finally:
         publisher.close()
     click.echo(
         f"{out}: {summary.files} files ({summary.written} written, {summary.unchanged} "
         f"unchanged) in {summary.seconds:.1f} s"
     )
+    if errors:
+        left_out = store.left_out()
+        click.echo(
+            f"exported with {len(errors)} error{'s' if len(errors) > 1 else ''}: broken "
+            "articles kept their last good version"
+            + (f"; never good, so left out: {', '.join(left_out)}" if left_out else ""),
+            err=True,
+        )
+        sys.exit(1)

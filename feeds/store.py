@@ -372,6 +372,10 @@ class Store:
                     changed = True
                     continue
                 state = self._files[rel] = _ArticleFile()
+                if cached is not None and cached[7] is not None:
+                    # Changed since: read it again, but a file broken while no process
+                    # watched keeps the last good version the cache remembers.
+                    state.kept, state.kept_digest = cached[7]
             state.signature = signature
             to_read.append((rel, signature))
         if not to_read:
@@ -653,6 +657,12 @@ class Store:
         if state.raw is not None:
             return state.raw.line(field)
         return line_in(state.lines, field)
+
+    def left_out(self) -> list[str]:
+        """Return the files with errors of their own that no last good version stands in
+        for: their articles are in no feed."""
+        shown = {a.path for a in self.catalog.articles} if self.catalog else set()
+        return [rel for rel, state in self._files.items() if state.broken and rel not in shown]
 
     @property
     def context(self) -> Context | None:

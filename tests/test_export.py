@@ -123,10 +123,13 @@ def test_build_refuses_a_folder_it_did_not_make(runner, data_dir, tmp_path):
     assert empty.is_symlink() and (empty / "index.html").is_file()
 
 
-def test_build_prints_a_one_line_summary(runner, data_dir, tmp_path):
-    output = build(runner, data_dir, tmp_path / "out")
-    assert output.count("\n") == 1
-    assert "files (" in output and os.fspath(tmp_path / "out") in output
+def test_build_prints_a_one_line_summary_and_the_problems_apart(runner, data_dir, tmp_path):
+    result = runner.invoke(main, ["build", str(tmp_path / "out"), "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("\n") == 1
+    assert "files (" in result.stdout and os.fspath(tmp_path / "out") in result.stdout
+    check = runner.invoke(main, ["check", "--data", str(data_dir)])
+    assert result.stderr == check.stdout  # the warnings, as feeds check prints them
 
 
 def test_build_and_serve_refuse_a_bad_document_cache_setting_with_a_message(

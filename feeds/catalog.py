@@ -200,6 +200,21 @@ class Catalog:
         return catalog
 
     @cached_property
+    def renamed(self) -> dict[tuple[Kind, str], str]:
+        """Return the current slug of each old slug (`formerly`), by (kind, old slug)."""
+        table: dict[tuple[Kind, str], str] = {}
+        named: dict[Kind, Mapping[str, Section | Author]] = {
+            "section": self.sections,
+            "author": self.authors,
+        }
+        for kind, entries in named.items():
+            for entry in entries.values():
+                for old in entry.formerly:
+                    if old not in entries:  # a current slug keeps its own feed
+                        table.setdefault((kind, old), entry.slug)
+        return table
+
+    @cached_property
     def _schedule(self) -> list[datetime]:
         """Return the publication times of non-draft articles, ascending: the articles are
         newest first, so read backwards they need no sorting."""

@@ -5,6 +5,9 @@ build is written beside the current one and swapped in by replacing the link, an
 rename: a web server reading OUT sees the old tree or the new one, never a mix. Files
 whose bytes did not change are hard-linked from the previous build instead of written,
 so they keep their modification time (and the ETag a web server derives from it).
+
+The old URLs of renamed sections and authors go in redirects.map, for nginx (see
+deploy/nginx-static.conf).
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from feeds.catalog import View
+from feeds.catalog import View, public_url
+from feeds.fastpath import moved, path_for
 from feeds.publisher import FORMATS, Document, Publisher
+
+REDIRECTS = "redirects.map"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -48,6 +54,32 @@ def documents(publisher: Publisher, view: View) -> Iterator[tuple[str, Document]
     opml = publisher.opml(view)
     assert opml is not None
     yield "/feeds.opml", opml[0]
+
+
+def redirects(view: View) -> Iterator[tuple[str, str]]:
+    """Yield (old URL path, new public URL) for every document of a renamed section or author."""
+    # Tag URLs in other spellings are left out, there being no end to them: the app
+    # redirects them, a static export cannot.
+    site = view.catalog.site
+    for (kind, old), new in sorted(view.catalog.renamed.items()):
+        feed = view.feed(kind, new)
+        assert feed is not None  # every section and author has a feed
+        targets = [("page", kind, old, "", 0)]
+        targets += [("feed", kind, old, f, p) for p in range(feed.pages + 1) for f in FORMATS]
+        for target in targets:
+            path = moved(view, *target)
+            assert path is not None
+            yield path_for(*target), public_url(site, path)
+
+
+def write_redirects(view: View, folder: Path) -> None:
+    """Write nginx's map of old URL paths to new URLs (REDIRECTS), if anything was renamed."""
+    # Keys are paths as nginx's $uri has them, percent-decoded. Both sides are quoted so
+    # that no character in them ends nginx's token, and `$` is encoded: nginx would read
+    # a variable there.
+    lines = [f'"{path}" "{url.replace("$", "%24")}";\n' for path, url in redirects(view)]
+    if lines:  # no renames, no file: the export holds documents only
+        (folder / REDIRECTS).write_text("".join(lines), encoding="utf-8")
 
 
 def file_path(url_path: str) -> str:
@@ -96,6 +128,7 @@ def build(
                 written += 1
         if progress:
             progress(1)
+    write_redirects(view, target)
     _swap_link(out, target)
     for stale in builds.iterdir():
         if stale not in (target, previous):  # the previous build may still be being read

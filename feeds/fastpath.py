@@ -6,8 +6,10 @@ needs, so GET and HEAD for a document (feeds, archive pages, HTML pages, OPML) a
 answered here: one regular expression, a few dictionary look-ups, headers built when the
 document was rendered, and ETags compared as strings. A 304 is decided on the document's
 validators alone, which the publisher keeps after it has evicted the bodies; only a 200
-needs the body. Everything else (unknown paths, other methods, /healthz) goes on to
-Flask, which answers 404, 405 or the health page.
+needs the body. The old URLs of a renamed section or author, and tag URLs in another
+spelling, answer 301 here, looked up only once a document is not found. Everything else
+(unknown paths, other methods, /healthz) goes on to Flask, which answers 404, 405 or the
+health page.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
-from feeds.catalog import Feed, Kind, View
+from feeds.catalog import Feed, Kind, View, document_path, feed_base, public_url
 from feeds.http import accepts_gzip, not_modified
+from feeds.model import Site
 from feeds.publisher import Key, Publisher
+from feeds.text import slugify
 
 log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -41,6 +46,8 @@ _PATH = re.compile(
     )""",
     re.VERBOSE,
 )
+# What a query may hold as it is in a Location; anything else is percent-encoded.
+_QUERY_SAFE = "/?:@!$&'()*+,;=%"
 
 
 def route(path: str) -> tuple[str, Kind, str, str, int] | None:
@@ -60,6 +67,30 @@ def route(path: str) -> tuple[str, Kind, str, str, int] | None:
     if match["fmt"]:
         return ("feed", kind, slug, match["fmt"], 0)
     return ("feed", kind, slug, match["archive_fmt"], int(match["page"]))
+
+
+def path_for(what: str, kind: Kind, slug: str, fmt: str = "", page: int = 0) -> str:
+    """Return the URL path of a routed document: the reverse of route()."""
+    if what == "opml":
+        return "/feeds.opml"
+    if what == "page":
+        return f"{feed_base(kind, slug)}/"
+    return f"{document_path(kind, slug, page)}.{fmt}"
+
+
+def moved(view: View, what: str, kind: Kind, slug: str, fmt: str = "", page: int = 0) -> str | None:
+    """Return the path a routed document that was not found has moved to, or None."""
+    # A section's or author's old slug (`formerly`) moved to its current one; a tag
+    # written another way (`NATO`, `N.A.T.O.`) to the existing tag it slugs to.
+    if kind == "tag":
+        # The uncached slugify: request paths are unbounded, and must not push the
+        # loader's tags out of its cache.
+        new = None if slug in view.by_tag else slugify.__wrapped__(slug)
+    else:
+        new = view.catalog.renamed.get((kind, slug))
+    if not new or new == slug or view.feed(kind, new, page) is None:
+        return None
+    return path_for(what, kind, new, fmt, page)
 
 
 class DocumentServer:
@@ -93,7 +124,10 @@ class DocumentServer:
         view, now = current
         found = publisher.locate(view, *target)
         if found is None:
-            return self.fallback(environ, start_response)  # Flask answers the 404
+            path = moved(view, *target)
+            if path is None:
+                return self.fallback(environ, start_response)  # Flask answers the 404
+            return redirect(view.catalog.site, path, environ, start_response)
         feed, key = found
         return respond(publisher, view, feed, key, environ, start_response, now)
 
@@ -140,3 +174,25 @@ def respond(
     representation = document.gzip if zipped else document.identity
     start_response("200 OK", [*representation.headers, cache_control])
     return [] if environ["REQUEST_METHOD"] == "HEAD" else [representation.body]
+
+
+def redirect(site: Site, path: str, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    """Answer 301 to a path's public URL, with the request's query (HEAD: without the body)."""
+    # From site.yaml's url, never the request's Host. Cached for max_age only, since an
+    # editor can undo a rename.
+    location = public_url(site, path)
+    query = environ.get("QUERY_STRING")
+    if query:
+        # WSGI gives the query as latin-1 decoded bytes; a header must be ASCII.
+        location += "?" + quote(query.encode("latin-1"), safe=_QUERY_SAFE)
+    body = f"301 Moved Permanently: {location}\n".encode()
+    start_response(
+        "301 Moved Permanently",
+        [
+            ("Location", location),
+            ("Cache-Control", f"public, max-age={site.max_age}"),
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import feedparser
 import pytest
@@ -446,3 +447,44 @@ def test_static_export_same_size_edit_rebuilt_within_a_second_gets_a_new_etag(tm
         after = request(stack.url, war, {"If-None-Match": before.headers["ETag"]})
         assert after.status == 200
         assert b"Tokyo could" in after.body
+
+
+# A long Cyrillic old slug: nginx's $uri has it decoded, two bytes a letter, a key longer
+# than nginx's default map bucket.
+OLD_CYRILLIC = "повномасштабна-війна-проти-україни"
+RENAMED = [  # (old URL, new path): War's section slug is now conflict
+    ("/sections/war/feed.rss", "/sections/conflict/feed.rss"),
+    ("/sections/war/archive/1.atom", "/sections/conflict/archive/1.atom"),
+    ("/sections/war/", "/sections/conflict/"),
+    (quote(f"/sections/{OLD_CYRILLIC}/archive/2.json"), "/sections/conflict/archive/2.json"),
+    ("/sections/war/feed.json?utm_source=reader", "/sections/conflict/feed.json?utm_source=reader"),
+]
+
+
+def test_static_export_redirects_the_old_urls_of_a_renamed_section(tmp_path):
+    data = copy_sample(tmp_path / "data", items_per_feed=2, archive_size=2)  # archive pages
+    sections = data / "sections.yaml"
+    renamed = f"- slug: conflict\n  formerly: [war, {OLD_CYRILLIC}]\n"
+    text = sections.read_text(encoding="utf-8").replace("- slug: war\n", renamed)
+    sections.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    feeds_build(out, data)
+    app = create_app({"DATA": str(data), "POLL_INTERVAL": 0, "SETTLE": 0})
+    try:
+        with servers.nginx("nginx-static.conf", {"FEEDS_EXPORT": str(out)}, tmp_path / "nginx") as (
+            _,
+            url,
+        ):
+            for path, target in RENAMED:
+                for method in ("GET", "HEAD"):
+                    response = request(url, path, {"Host": "evil.example"}, method=method)
+                    assert response.status == 301, (path, method)
+                    location = response.headers["Location"]
+                    assert location == "https://news.example.org" + target
+                    assert location == app.test_client().open(path).headers["Location"]
+                    assert response.headers["Cache-Control"] == "public, max-age=300"
+                assert request(url, urlsplit(target).path).status == 200
+            for missing in ("/sections/war/archive/9.rss", "/tags/NATO/feed.rss", "/redirects.map"):
+                assert request(url, missing).status == 404, missing
+    finally:
+        app.extensions["feeds"].close()

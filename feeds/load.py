@@ -964,11 +964,12 @@ def unresolved(raw: RawArticle, ctx: Context) -> list[tuple[str, str]]:
 
 
 def missing_entries(named: dict[tuple[str, str], list[str]], ctx: Context) -> list[Problem]:
-    """Report, in sections.yaml and authors.yaml, each entry that articles name but the
-    file lacks: deleted, renamed without `formerly`, or mistyped in the articles.
+    """Point sections.yaml and authors.yaml at each entry that articles name but the file
+    lacks: deleted, renamed without `formerly`, or mistyped in the articles.
 
-    `named` maps (kind, slug) to the paths of the articles naming it. The problem goes to
-    the line of the closest entry (a rename is the likeliest cause), else to line 1.
+    `named` maps (kind, slug) to the paths of the articles naming it. Each article has
+    its own error already; this is a warning, at the line of the closest entry (a rename
+    is the likeliest cause when several articles name it), else at line 1.
     """
     problems: list[Problem] = []
     for (kind, slug), paths in sorted(named.items()):
@@ -985,17 +986,18 @@ def missing_entries(named: dict[tuple[str, str], list[str]], ctx: Context) -> li
             entry = next(e for e in entries if e.slug == close[0])
             line = entry.line or 1
             message += (
-                f"; if '{entry.slug}' is its new slug, add  formerly: [{slug}]  to that entry, "
-                f"else add '{slug}' back"
+                f"; if it is the old slug of '{entry.slug}', add  formerly: [{slug}]  to that "
+                "entry"
             )
         else:
-            message += f"; add an entry for '{slug}' (or a formerly: [{slug}] to its new one)"
+            message += f"; add its entry back, or  formerly: [{slug}]  to the entry it became"
         problems.append(
             Problem(
                 path=rel,
                 line=line,
-                message=message + ". Until then those articles are left out of every feed "
-                "(a running server keeps serving their last good version)",
+                message=message + ". Until then those articles are in no feed (a running "
+                "server keeps serving their last good version)",
+                severity="warning",
             )
         )
     return problems

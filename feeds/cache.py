@@ -61,43 +61,51 @@ def _trusted(path: Path) -> bool:
     return True
 
 
-_MISS: tuple[dict[str, Any], Any] = ({}, ({}, {}))
+def read(root: Path) -> dict[str, Any]:
+    """Return the cache of a data folder written by this code ({} when there is none).
 
-
-def load(root: Path, meta: dict[str, str]) -> tuple[dict[str, Any], Any]:
-    """Return the cached files of a data folder and the records kept beside them, or
-    ({}, ({}, {})) when there is no usable cache."""
+    Its "meta" digests tell under which site.yaml, sections.yaml and authors.yaml its
+    "files" were built; "meta_texts" are the last good texts of those files.
+    """
     path = cache_file(root)
     if path is None:
-        return _MISS
+        return {}
     try:
         if not _trusted(path):
             log.warning("ignoring the parse cache %s: others can write to it", path)
-            return _MISS
+            return {}
         with path.open("rb") as cached:
             payload = pickle.load(cached)
     except FileNotFoundError:
-        return _MISS
+        return {}
     except Exception as error:  # a truncated or foreign file is only a missed cache
         log.info("ignoring the parse cache %s: %s", path, error)
-        return _MISS
-    if (
-        not isinstance(payload, dict)
-        or payload.get("code") != _code_version()
-        or payload.get("meta") != meta
-    ):
-        return _MISS
-    return payload.get("files", {}), payload.get("retained", ({}, {}))
+        return {}
+    if not isinstance(payload, dict) or payload.get("code") != _code_version():
+        return {}
+    return payload
 
 
-def save(root: Path, meta: dict[str, str], files: dict[str, Any], retained: Any = ({}, {})) -> None:
+def save(
+    root: Path,
+    meta: dict[str, str],
+    files: dict[str, Any],
+    retained: Any = ({}, {}),
+    meta_texts: dict[str, str] | None = None,
+) -> None:
     """Write the cache of a data folder atomically; failures only cost the next start."""
     path = cache_file(root)
     if path is None:
         return
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        payload = {"code": _code_version(), "meta": meta, "files": files, "retained": retained}
+        payload = {
+            "code": _code_version(),
+            "meta": meta,
+            "files": files,
+            "retained": retained,
+            "meta_texts": meta_texts or {},
+        }
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
             pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)

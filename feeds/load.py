@@ -972,7 +972,8 @@ def missing_entries(named: dict[tuple[str, str], list[str]], ctx: Context) -> li
     is the likeliest cause when several articles name it), else at line 1.
     """
     problems: list[Problem] = []
-    for (kind, slug), paths in sorted(named.items()):
+    for (kind, slug), unordered in sorted(named.items()):
+        paths = sorted(unordered)
         rel, entries = (
             (SECTIONS_FILE, ctx.sections) if kind == "section" else (AUTHORS_FILE, ctx.authors)
         )
@@ -986,8 +987,7 @@ def missing_entries(named: dict[tuple[str, str], list[str]], ctx: Context) -> li
             entry = next(e for e in entries if e.slug == close[0])
             line = entry.line or 1
             message += (
-                f"; if it is the old slug of '{entry.slug}', add  formerly: [{slug}]  to that "
-                "entry"
+                f"; if it is the old slug of '{entry.slug}', add  formerly: [{slug}]  to that entry"
             )
         else:
             message += f"; add its entry back, or  formerly: [{slug}]  to the entry it became"

@@ -50,9 +50,15 @@ from feeds.load import (
 from feeds.model import Article, Author, Problem, Record, Section
 
 Signature = tuple[int, int, int]
+# Each meta file's loader: (data folder, its text or None) -> (records or None, problems).
+_META_LOADERS = {SITE_FILE: load_site, SECTIONS_FILE: load_sections, AUTHORS_FILE: load_authors}
 # Below this many files to read, forking costs more than it saves (a few ms a child).
 PARALLEL_FROM = 500
 _frozen = False  # whether a first load has been frozen out of the collector's sight
+
+
+def _errors(problems: list[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
 
 
 def _signature(path: Path) -> Signature | None:
@@ -227,8 +233,12 @@ class Store:
         use_cache: bool = True,
         workers: int | None = None,
         parallel_from: int = PARALLEL_FROM,
+        keep_last_good: bool = True,
     ):
+        """keep_last_good=False publishes only what the files give now, with no last good
+        version standing in for a broken file: a report of the files (feeds check)."""
         self.root = Path(root)
+        self.keep_last_good = keep_last_good
         self.settle = settle
         self.clock = clock
         self.catalog: Catalog | None = None
@@ -241,6 +251,7 @@ class Store:
         self._meta_problems: dict[str, list[Problem]] = {}
         self._meta_signatures: dict[str, Signature | None] = {}
         self._meta_digests: dict[str, str] = {}
+        self._meta_texts: dict[str, str] = {}  # the text of each meta file in use
         self._context: Context | None = None
         self._generation = 0  # bumps when the context articles resolve against changes
         self._catalog_generation = -1  # the generation the current catalog was built in
@@ -278,9 +289,11 @@ class Store:
         if collecting:
             gc.disable()
         try:
-            changed = self._refresh_meta()
-            if not self._loaded_once and self.use_cache:
-                self._cached, self._retained = cache.load(self.root, self._meta_digests)
+            payload = cache.read(self.root) if not self._loaded_once and self.use_cache else {}
+            changed = self._refresh_meta(payload.get("meta_texts", {}))
+            if payload.get("meta") == self._meta_digests:
+                self._cached = payload.get("files", {})
+                self._retained = payload.get("retained", ({}, {}))
             changed |= self._refresh_articles()
             self._cached = {}
             if changed or self.catalog is None:
@@ -295,19 +308,35 @@ class Store:
         self._loaded_once = True
         return changed
 
-    def _refresh_meta(self) -> bool:
+    def _refresh_meta(self, cached_texts: dict[str, str]) -> bool:
+        """Load the meta files that changed. One with errors of its own keeps its last good
+        version, kept in memory or, on a first load, in the parse cache (`cached_texts`),
+        for everything but its own problems; without one (or with keep_last_good off) the
+        entries it gives are used as they are."""
         changed = False
-        for name, loader in (
-            (SITE_FILE, self._load_site),
-            (SECTIONS_FILE, self._load_sections),
-            (AUTHORS_FILE, self._load_authors),
-        ):
+        for name, loader in _META_LOADERS.items():
             signature = _signature(self.root / name)
             if signature == self._meta_signatures.get(name, ()) or not self._ready(signature):
                 continue
             self._meta_signatures[name] = signature
-            loader()
             changed = True
+            try:
+                text: str | None = read_text(self.root / name, name)
+            except DataError:
+                text = None  # the loader reads again and reports why, with the line
+            value, problems = loader(self.root, text)
+            self._meta_problems[name] = problems
+            if text is not None and value is not None and not _errors(problems):
+                self._keep_meta(name, value, text)
+                continue
+            if self.keep_last_good:
+                if name in self._meta_texts:
+                    continue  # the last good version stays
+                last_good = cached_texts.get(name)
+                if last_good is not None and self._keep_cached_meta(name, last_good):
+                    continue
+            if value is not None:  # no last good version: what it gives, as it is
+                self._keep_meta(name, value, text or "")
         if changed:
             self._generation += 1
             self._context = (
@@ -315,36 +344,24 @@ class Store:
             )
         return changed
 
-    def _read_meta(self, name: str) -> str | None:
-        """Return a meta file's text, once, for both loading and its digest."""
-        try:
-            return read_text(self.root / name, name)
-        except DataError:
-            return None  # the loader reads again and reports why, with the line
+    def _keep_cached_meta(self, name: str, text: str) -> bool:
+        """Use the last good version of a meta file that the parse cache remembers."""
+        value, problems = _META_LOADERS[name](self.root, text)
+        if value is None or _errors(problems):
+            return False
+        self._keep_meta(name, value, text)
+        return True
 
-    def _load_site(self) -> None:
-        text = self._read_meta(SITE_FILE)
-        config, problems = load_site(self.root, text)
-        self._meta_problems[SITE_FILE] = problems
-        if config is not None and text is not None:  # a broken one keeps the last good
-            self._config = config
-            self._meta_digests[SITE_FILE] = _digest(text)
-
-    def _load_sections(self) -> None:
-        text = self._read_meta(SECTIONS_FILE)
-        sections, problems = load_sections(self.root, text)
-        self._meta_problems[SECTIONS_FILE] = problems
-        if not any(p.severity == "error" for p in problems) or not self._loaded_once:
-            self._sections = sections
-            self._meta_digests[SECTIONS_FILE] = _digest(text or "")
-
-    def _load_authors(self) -> None:
-        text = self._read_meta(AUTHORS_FILE)
-        authors, problems = load_authors(self.root, text)
-        self._meta_problems[AUTHORS_FILE] = problems
-        if not any(p.severity == "error" for p in problems) or not self._loaded_once:
-            self._authors = authors
-            self._meta_digests[AUTHORS_FILE] = _digest(text or "")
+    def _keep_meta(self, name: str, value, text: str) -> None:
+        """Make a meta file's records the ones articles resolve against."""
+        if name == SITE_FILE:
+            self._config = value
+        elif name == SECTIONS_FILE:
+            self._sections = value
+        else:
+            self._authors = value
+        self._meta_texts[name] = text
+        self._meta_digests[name] = _digest(text)
 
     def _refresh_articles(self) -> bool:
         scan = scan_articles(self.root)
@@ -459,7 +476,13 @@ class Store:
             if state.built_generation == self._generation
             or (state.raw is None and state.article is None)
         }
-        cache.save(self.root, self._meta_digests, files, retained=self._retained)
+        cache.save(
+            self.root,
+            self._meta_digests,
+            files,
+            retained=self._retained,
+            meta_texts=self._meta_texts,
+        )
 
     def _scan_trouble(self, scan: Scan) -> list[Problem]:
         """Return the problems of a walk: a missing articles folder, unreadable folders."""
@@ -515,7 +538,7 @@ class Store:
             if raw is not None:
                 for missing in unresolved(raw, ctx):
                     named.setdefault(missing, []).append(rel)
-            if state.kept is not None:
+            if state.kept is not None and self.keep_last_good:
                 stand_ins.append(state.kept)
         # A meta file with errors of its own is reported as such: its fix comes first.
         broken = {

@@ -286,8 +286,9 @@ def test_build_reads_and_writes_the_parse_cache(runner, data_dir, tmp_path, monk
     assert result.exit_code == 0, result.output
     path = cache.cache_file(data_dir)
     assert path is not None and path.is_file()
-    files, _ = cache.load(data_dir, _meta_digests(data_dir))
-    assert set(files) == {
+    payload = cache.read(data_dir)
+    assert payload["meta"] == _meta_digests(data_dir)
+    assert set(payload["files"]) == {
         p.relative_to(data_dir).as_posix() for p in (data_dir / "articles").rglob("*.yaml")
     }
 
@@ -298,3 +299,21 @@ def _meta_digests(data_dir: Path) -> dict[str, str]:
     store = Store(data_dir, use_cache=False)
     store.refresh()
     return store._meta_digests
+
+
+def test_a_meta_file_broken_while_nothing_ran_keeps_its_last_good_version(data_dir, clock):
+    """The parse cache remembers the last good sections.yaml, as a running server would."""
+    app = serve(data_dir, clock)
+    client = app.test_client()
+    before = {path: ids(client, path) for path in ("/feed.atom", "/sections/war/feed.atom")}
+    app.extensions["feeds"].store.save_cache()
+    app.extensions["feeds"].close()
+    (data_dir / "sections.yaml").write_text("- slug: war\n  title: [War\n", encoding="utf-8")
+    app = serve(data_dir, clock)  # a restart: the file is broken, the cache is not
+    client = app.test_client()
+    try:
+        assert {path: ids(client, path) for path in before} == before
+        problems = client.get("/healthz").get_json()["problems"]
+        assert [p["path"] for p in problems if p["severity"] == "error"] == ["sections.yaml"]
+    finally:
+        app.extensions["feeds"].close()

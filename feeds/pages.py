@@ -9,7 +9,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from feeds.catalog import Feed, Kind, View
-from feeds.render import MEDIA_TYPES, _rfc822
+from feeds.render import MEDIA_TYPES, _rfc822, byline
 
 FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 GROUP_LABELS: dict[Kind, str] = {
@@ -81,7 +81,7 @@ def render_feed_page(view: View, feed: Feed) -> bytes:
         author=author,
         section=section,
         entries=[
-            (article, ", ".join(view.catalog.authors[a].name for a in article.authors))
+            (article, byline(view.catalog.authors[a].name for a in article.authors))
             for article in feed.entries[:PREVIEW]
         ],
         total=entry_count(view, feed),

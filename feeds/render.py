@@ -3,8 +3,11 @@
 This is the only module that touches feedgen. Where RSS 2.0 and Atom 1.0 differ, the
 difference is handled right where it shows:
 
-- Authors: Atom has author name/uri; RSS's <author> must be an email address, which we
-  do not publish, so RSS gets one dc:creator per author instead.
+- Authors: Atom has one author (name, uri) per person, and JSON Feed a list of authors;
+  RSS's <author> must be an email address, which we do not publish, so RSS gets one
+  dc:creator holding the byline as the newsroom prints it ("Anna Whitfield and Olena
+  Marchuk"). One per person would be as valid, but feedparser and newsboat keep only the
+  last, so a shared article would read as the second author's alone.
 - Images: RSS gets <enclosure> (only with a known length: the spec requires one) and a
   media:content with media:description (caption) and media:credit; Atom gets a
   link rel="enclosure" with type and length.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import email.utils
 import html
 import json
+from collections.abc import Iterable
 
 import feedgen.entry
 import feedgen.feed
@@ -196,7 +200,7 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
     for slug in article.authors:
         author = feed.authors[slug]
         fe.author({"name": author.name, **({"uri": author.url} if author.url else {})})
-    fe.dc.dc_creator([feed.authors[slug].name for slug in article.authors])
+    fe.dc.dc_creator(byline(feed.authors[slug].name for slug in article.authors))
     section = feed.sections[article.section]
     fe.category(term=section.slug, label=section.title, scheme=f"{feed.site.url}/sections/")
     for tag, slug in zip(article.tags, article.tag_slugs, strict=True):
@@ -220,6 +224,14 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
             enclosure["length"] = str(image.length)
         links.append(enclosure)
     fe.atomlinks.links = links
+
+
+def byline(names: Iterable[str]) -> str:
+    """Return names as a byline: "A", "A and B", "A, B and C"."""
+    names = list(names)
+    if len(names) <= 2:
+        return " and ".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _content_html(article: Article) -> str:

@@ -9,7 +9,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from feeds.catalog import Feed, Kind, View
-from feeds.render import MEDIA_TYPES, _rfc822, byline
+from feeds.render import MEDIA_TYPES, _rfc822, byline, local_time
 
 FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 GROUP_LABELS: dict[Kind, str] = {
@@ -28,8 +28,10 @@ _templates = Environment(
 )
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%d %b %Y, %H:%M UTC")
+def _when(moment: datetime, timezone: str) -> Markup:
+    """Return a <time> element: the moment in the site's timezone, and exactly, in UTC."""
+    exact = moment.isoformat().replace("+00:00", "Z")
+    return Markup('<time datetime="{}">{}</time>').format(exact, local_time(moment, timezone))
 
 
 def _breakable(url: str) -> Markup:

@@ -21,6 +21,8 @@ import email.utils
 import html
 import json
 from collections.abc import Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import feedgen.entry
 import feedgen.feed
@@ -224,6 +226,25 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
             enclosure["length"] = str(image.length)
         links.append(enclosure)
     fe.atomlinks.links = links
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    """Return a moment as readers in the site's timezone read it: "10 Feb 2026, 14:05 EET".
+
+    Month names are spelled here, not by strftime, whose %b follows the process locale.
+    A zone with no abbreviation (Asia/Dubai's tzdata name is "+04") shows as UTC+04.
+    """
+    local = moment.astimezone(ZoneInfo(timezone))
+    zone = local.tzname() or ""
+    if zone[:1] in ("+", "-"):
+        offset = local.utcoffset() or timedelta()
+        sign = "-" if offset < timedelta() else "+"
+        hours, minutes = divmod(abs(offset) // timedelta(minutes=1), 60)
+        zone = f"UTC{sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M} {zone}"
 
 
 def byline(names: Iterable[str]) -> str:

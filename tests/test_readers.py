@@ -14,12 +14,13 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
 import pytest
 
-from feeds.render import byline
+from feeds.render import byline, local_time
 from feeds.web import create_app
 from tests.browser import live_server
 
@@ -88,6 +89,51 @@ def test_three_authors_read_as_one_byline(client, app, write):
 
 def test_section_page_prints_the_byline(client):
     assert PLEDGE_BYLINE in client.get("/sections/war/").get_data(as_text=True)
+
+
+# --- Times on pages --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("timezone", "expected"),
+    [
+        ("Europe/Kyiv", "10 Feb 2026, 14:05 EET"),
+        ("UTC", "10 Feb 2026, 12:05 UTC"),
+        ("America/New_York", "10 Feb 2026, 07:05 EST"),
+        ("Asia/Dubai", "10 Feb 2026, 16:05 UTC+04"),  # tzdata has no letters for it
+        ("Asia/Kathmandu", "10 Feb 2026, 17:50 UTC+05:45"),
+        ("Pacific/Pago_Pago", "10 Feb 2026, 01:05 SST"),
+    ],
+)
+def test_local_time_reads_in_the_site_timezone(timezone, expected):
+    assert local_time(datetime(2026, 2, 10, 12, 5, tzinfo=UTC), timezone) == expected
+
+
+def test_local_time_follows_summer_time():
+    assert local_time(datetime(2026, 7, 1, 9, 0, tzinfo=UTC), "Europe/Kyiv") == (
+        "1 Jul 2026, 12:00 EEST"
+    )
+
+
+def test_pages_show_times_in_the_site_timezone(client):
+    war = client.get("/sections/war/").get_data(as_text=True)
+    # Published "Tue, 17 Feb 2026 11:00:00 +0200", updated 15:30 the same day, in Kyiv.
+    assert (
+        '<time datetime="2026-02-17T09:00:00Z">17 Feb 2026, 11:00 EET</time>'
+        ' · updated <time datetime="2026-02-17T13:30:00Z">17 Feb 2026, 15:30 EET</time>'
+    ) in war
+    assert " UTC" not in war
+    index = client.get("/").get_data(as_text=True)
+    assert "16 entries · updated " in index
+    assert "13 Mar 2026, 10:05 EET</time>" in index
+
+
+def test_pages_follow_the_site_timezone_setting(client, app, data_dir):
+    site = data_dir / "site.yaml"
+    site.write_text(site.read_text().replace("Europe/Kyiv", "America/New_York"))
+    app.extensions["feeds"].refresh()
+    war = client.get("/sections/war/").get_data(as_text=True)
+    assert "17 Feb 2026, 04:00 EST" in war
 
 
 # --- newsboat --------------------------------------------------------------------------

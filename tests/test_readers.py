@@ -26,6 +26,7 @@ from tests.browser import live_server
 
 PLEDGE = "Nordic and Baltic states pledge joint air defence package for Ukraine"
 PLEDGE_BYLINE = "Anna Whitfield and Olena Marchuk"
+KHARKIV = "Kharkiv volunteers train a new generation of interceptor-drone crews"
 NEWSBOAT_SECONDS = 60
 
 
@@ -89,6 +90,18 @@ def test_three_authors_read_as_one_byline(client, app, write):
 
 def test_section_page_prints_the_byline(client):
     assert PLEDGE_BYLINE in client.get("/sections/war/").get_data(as_text=True)
+
+
+# --- Update times ----------------------------------------------------------------------
+
+
+def test_rss_items_tell_feedparser_when_they_were_updated(client):
+    document = client.get("/feed.rss").data
+    # updated: "2026-02-17T15:30:00+02:00"
+    assert entry(document, PLEDGE).updated_parsed[:6] == (2026, 2, 17, 13, 30, 0)
+    never_updated = entry(document, KHARKIV)
+    assert "updated" not in never_updated
+    assert never_updated.published_parsed[:6] == (2026, 2, 12, 7, 30, 0)
 
 
 # --- Times on pages --------------------------------------------------------------------

@@ -13,6 +13,8 @@ difference is handled right where it shows:
   link rel="enclosure" with type and length.
 - Updates: Atom's <updated> is required (the publication time when there was none);
   RSS has no such element, so an updated item gets <atom:updated>.
+- Corrections follow the body in the content of every format, each marked
+  "Correction (date): text"; the summary never comes from them.
 - Both get the picture as a <figure> at the top of the content, since many readers
   show neither enclosures nor media:content, and the caption and credit belong to it.
 """
@@ -235,7 +237,7 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
     # description() also overwrites the Atom content, and summary() leaves a description
     # it did not write alone, so the order of these three calls matters.
     fe.description(html.escape(article.summary, quote=False))
-    fe.content(_content_html(article), type="html")
+    fe.content(_content_html(article, feed.site.timezone), type="html")
     fe.summary(article.summary)
     links = [{"rel": "alternate", "type": "text/html", "href": article.url}]
     image = article.image
@@ -277,8 +279,8 @@ def byline(names: Iterable[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def _content_html(article: Article) -> str:
-    """Return the entry's full HTML: standfirst and picture, then the body."""
+def _content_html(article: Article, timezone: str) -> str:
+    """Return the entry's full HTML: standfirst and picture, the body, then corrections."""
     parts = []
     if article.subtitle:
         parts.append(f"<p><strong>{html.escape(article.subtitle)}</strong></p>")
@@ -293,6 +295,14 @@ def _content_html(article: Article) -> str:
             f"{figcaption}</figure>"
         )
     parts.append(article.body_html)
+    if article.corrections:
+        # A rule and a bold label: marked in every reader, even those that strip classes.
+        parts.append("<hr>")
+        parts += [
+            f"<p><strong>Correction ({local_time(c.date, timezone)}):</strong> "
+            f"{html.escape(c.text)}</p>"
+            for c in article.corrections
+        ]
     return "\n".join(parts)
 
 
@@ -358,7 +368,7 @@ def _json_item(feed: Feed, article: Article) -> dict:
         "url": article.url,
         "title": article.title,
         "summary": article.summary,
-        "content_html": _content_html(article),
+        "content_html": _content_html(article, feed.site.timezone),
     }
     if article.image is not None:
         item["image"] = article.image.url

@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
+import lxml.html
 import pytest
 
+from feeds.cli import main
 from feeds.render import byline, local_time
 from feeds.web import create_app
 from tests.browser import live_server
@@ -102,6 +104,187 @@ def test_rss_items_tell_feedparser_when_they_were_updated(client):
     never_updated = entry(document, KHARKIV)
     assert "updated" not in never_updated
     assert never_updated.published_parsed[:6] == (2026, 2, 12, 7, 30, 0)
+
+
+# --- Corrections -----------------------------------------------------------------------
+
+CORRECTED = "articles/2026/03/corrected.yaml"
+CORRECTED_TITLE = "Parliament passes the defence budget"
+# Lines 10-14 hold the corrections; the later one is written first.
+CORRECTED_TEXT = """\
+title: Parliament passes the defence budget
+section: politics
+author: taras-hnatiuk
+published: 2026-03-20 10:00
+updated: 2026-03-20 12:00
+image: https://news.example.org/media/2026/03/rada-vote.jpg
+body: |
+  The Verkhovna Rada passed the budget on Friday.
+corrections:
+  - date: 2026-03-22 09:15
+    text: An earlier version gave the vote as 256 to 12; it was 265 to 12.
+  - date: "2026-03-21T08:00:00+02:00"
+    text: The budget is for <2027>, not 2026 & later.
+"""
+FIRST = "Correction (21 Mar 2026, 08:00 EET): The budget is for <2027>, not 2026 & later."
+SECOND = "Correction (22 Mar 2026, 09:15 EET): An earlier version gave the vote as 256 to 12"
+
+
+@pytest.fixture
+def corrected(app, write) -> None:
+    write(CORRECTED, CORRECTED_TEXT)
+    app.extensions["feeds"].refresh()
+
+
+def corrected_article(app):
+    view, _ = app.extensions["feeds"].view()
+    [found] = [a for a in view.live if a.path == CORRECTED]
+    return found
+
+
+def test_corrections_are_read_oldest_first_and_move_updated_on(app, corrected):
+    article = corrected_article(app)
+    assert [(c.date, c.text[:16]) for c in article.corrections] == [
+        (datetime(2026, 3, 21, 6, 0, tzinfo=UTC), "The budget is fo"),
+        (datetime(2026, 3, 22, 7, 15, tzinfo=UTC), "An earlier versi"),  # site time: Kyiv
+    ]
+    assert article.updated == datetime(2026, 3, 22, 7, 15, tzinfo=UTC)
+    assert article.summary == "The Verkhovna Rada passed the budget on Friday."
+
+
+def test_a_correction_older_than_updated_leaves_it(app, write):
+    write(CORRECTED, CORRECTED_TEXT.replace("updated: 2026-03-20 12:00", "updated: 2026-03-23"))
+    app.extensions["feeds"].refresh()
+    assert corrected_article(app).updated == datetime(2026, 3, 22, 22, 0, tzinfo=UTC)
+
+
+def plain(html: str) -> str:
+    """Return the text of an HTML fragment, tags dropped and entities read."""
+    return " ".join(lxml.html.fromstring(f"<div>{html}</div>").text_content().split())
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_corrections_follow_the_body_in_every_format(client, corrected, fmt):
+    data = client.get(f"/feed.{fmt}").data
+    if fmt == "json":
+        [item] = [i for i in json.loads(data)["items"] if i["title"] == CORRECTED_TITLE]
+        content, summary, modified = item["content_html"], item["summary"], item["date_modified"]
+        assert modified == "2026-03-22T07:15:00+00:00"
+    else:
+        found = entry(data, CORRECTED_TITLE)
+        content, summary = found.content[0].value, found.summary
+        assert found.updated_parsed[:6] == (2026, 3, 22, 7, 15, 0)
+    text = plain(content)
+    body = text.index("The Verkhovna Rada passed the budget on Friday.")
+    assert body < text.index(FIRST) < text.index(SECOND), text
+    assert "<strong>Correction (21 Mar 2026, 08:00 EET):</strong>" in content  # marked
+    assert "&lt;2027&gt;" in content  # plain text, shown as written
+    assert summary == "The Verkhovna Rada passed the budget on Friday."
+
+
+def test_a_correction_moves_the_feeds_last_modified(client, write, app):
+    before = client.get("/sections/politics/feed.atom").headers["Last-Modified"]
+    write(CORRECTED, CORRECTED_TEXT)
+    app.extensions["feeds"].refresh()
+    after = client.get("/sections/politics/feed.atom").headers["Last-Modified"]
+    assert before != after
+    assert after == "Sun, 22 Mar 2026 07:15:00 GMT"
+
+
+def test_pages_say_when_an_article_was_corrected(client, corrected):
+    page = client.get("/sections/politics/").get_data(as_text=True)
+    assert '· corrected <time datetime="2026-03-22T07:15:00Z">22 Mar 2026, 09:15 EET</time>' in (
+        page
+    )
+
+
+def checked(runner, data_dir) -> list[str]:
+    """Return `feeds check`'s lines about the corrected article."""
+    result = runner.invoke(main, ["check", "--data", str(data_dir)])
+    return [line for line in result.output.splitlines() if line.startswith(CORRECTED)]
+
+
+def correction_problems(runner, data_dir, write, text: str) -> list[str]:
+    """Write the corrected article as text; return `feeds check`'s lines about it."""
+    write(CORRECTED, text)
+    return checked(runner, data_dir)
+
+
+@pytest.mark.parametrize(
+    ("corrections", "expected"),
+    [
+        (
+            "  - date: 2026-02-30 10:00\n    text: Fixed.",
+            ":10: correction 'date': cannot read '2026-02-30 10:00' as a date",
+        ),
+        ("  - date: 2026-03-19 10:00\n    text: Fixed.", ":10: correction 'date' '2026-03-19"),
+        ("  - date: 2026-03-21 10:00", ":10: correction has no 'text'; write what was wrong"),
+        ("  - date: 2026-03-21 10:00\n    text: '  '", ":11: correction has no 'text'"),
+        ("  - text: Fixed.", ":10: correction has no 'date'; add when it was made"),
+        ("  - date: 2026-03-21 10:00\n    text: 12", ":11: 'text': YAML reads 12 as a number"),
+        (
+            "  - date: 2026-03-21 10:00\n    text: Fixed.\n    dtae: x",
+            ":12: unknown field 'dtae'; did you mean 'date'?",
+        ),
+        ("  - Fixed the vote count.", ":10: each correction needs a date and a text"),
+        ("  date: 2026-03-21 10:00", ":10: 'corrections' must be a list of entries"),
+    ],
+)
+def test_a_bad_correction_is_reported_at_its_line(runner, data_dir, write, corrections, expected):
+    text = CORRECTED_TEXT.split("corrections:")[0] + "corrections:\n" + corrections + "\n"
+    lines = correction_problems(runner, data_dir, write, text)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(CORRECTED + expected), lines
+    # The same again when the parse cache answers: problems depend on the files alone.
+    assert checked(runner, data_dir) == lines
+
+
+def test_a_broken_correction_keeps_the_last_good_version(
+    app, client, corrected, write, runner, data_dir, monkeypatch
+):
+    write(CORRECTED, CORRECTED_TEXT.replace("2026-03-22 09:15", "2026-03-32 09:15"))
+    publisher = app.extensions["feeds"]
+    publisher.refresh()
+    assert SECOND in plain(entry(client.get("/feed.atom").data, CORRECTED_TITLE).content[0].value)
+    running = [str(p) for p in publisher.store.problems if p.path == CORRECTED]
+    assert running == [
+        f"{CORRECTED}:10: correction 'date': cannot read '2026-03-32 09:15' as a date; write "
+        "it like 2026-02-10 14:05 or 2026-02-10T14:05:00+02:00"
+    ]
+    monkeypatch.setenv("FEEDS_CACHE_DIR", "off")
+    assert checked(runner, data_dir) == running  # a cold load reports the same
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "*Correction: An earlier version gave the wrong vote count.*",
+        "**Correction (March 21):** The vote was 265 to 12.",
+        "_Clarification, March 21, 2026:_ The budget is for 2027.",
+        "CORRECTION: the vote was 265 to 12.",
+    ],
+)
+def test_a_correction_note_atop_the_body_is_flagged(runner, data_dir, write, first_line):
+    text = CORRECTED_TEXT.split("corrections:")[0].replace(
+        "body: |\n", f"body: |\n  {first_line}\n\n"
+    )
+    lines = correction_problems(runner, data_dir, write, text)
+    assert lines == [
+        f"{CORRECTED}:7: warning: the body starts with a correction note; move it to a "
+        "'corrections' entry (date and text), which readers see marked after the article, "
+        "and the summary is not taken from it"
+    ]
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    ["Corrections officers said: the prison was hit.", "The correction came late: on Friday."],
+)
+def test_a_body_that_only_mentions_corrections_is_not_flagged(runner, data_dir, write, first_line):
+    text = CORRECTED_TEXT.split("corrections:")[0].replace(
+        "body: |\n", f"body: |\n  {first_line}\n\n"
+    )
+    assert correction_problems(runner, data_dir, write, text) == []
 
 
 # --- Times on pages --------------------------------------------------------------------
@@ -205,6 +388,14 @@ def newsboat_items(url: str, home: Path) -> dict[str, dict[str, str]]:
     return {row["title"]: dict(row) for row in rows}
 
 
-def test_newsboat_shows_the_whole_byline(served, tmp_path):
+@pytest.fixture
+def corrected_file(data_dir: Path) -> None:
+    """Write the corrected article before a server starts."""
+    (data_dir / CORRECTED).write_text(CORRECTED_TEXT, encoding="utf-8")
+
+
+def test_newsboat_shows_the_whole_byline_and_the_corrections(corrected_file, served, tmp_path):
     items = newsboat_items(f"{served}/feed.rss", tmp_path / "newsboat")
     assert items[PLEDGE]["author"] == PLEDGE_BYLINE
+    content = plain(items[CORRECTED_TITLE]["content"])
+    assert content.index("passed the budget") < content.index(FIRST) < content.index(SECOND)

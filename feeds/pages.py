@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from lxml import etree
@@ -19,6 +22,45 @@ GROUP_LABELS: dict[Kind, str] = {
     "tag": "Tags",
 }
 PREVIEW = 10  # entries shown on a section, author or tag page
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reader:
+    """A feed reader that subscribes from a link: the subscribe page offers each one."""
+
+    name: str
+    where: str  # where it runs, for a reader choosing one
+    link: Callable[[str], str]  # feed URL -> a link that opens the reader ready to add it
+
+
+def _query(url: str) -> str:
+    return quote(url, safe=":/")  # a URL as a query value: its own %, ? and & escaped
+
+
+# Popular web readers with free accounts, each taking a feed URL in a link (their own
+# "subscribe" buttons' formats). Other readers get the URL to copy.
+READERS = (
+    Reader(
+        name="Feedly",
+        where="web, iPhone and Android",
+        link=lambda url: f"https://feedly.com/i/subscription/feed/{url}",
+    ),
+    Reader(
+        name="Inoreader",
+        where="web, iPhone and Android",
+        link=lambda url: f"https://www.inoreader.com/?add_feed={_query(url)}",
+    ),
+    Reader(
+        name="NewsBlur",
+        where="web, iPhone and Android",
+        link=lambda url: f"https://www.newsblur.com/?url={_query(url)}",
+    ),
+    Reader(
+        name="The Old Reader",
+        where="web",
+        link=lambda url: f"https://theoldreader.com/feeds/subscribe?url={_query(url)}",
+    ),
+)
 
 _templates = Environment(
     loader=PackageLoader("feeds", "templates"),
@@ -87,6 +129,18 @@ def render_feed_page(view: View, feed: Feed) -> bytes:
             for article in feed.entries[:PREVIEW]
         ],
         total=entry_count(view, feed),
+    )
+
+
+def render_subscribe_page(feed: Feed) -> bytes:
+    """Return the page that explains feeds in plain words and subscribes in one click."""
+    url = feed.url("rss", page=0)
+    return _render(
+        "subscribe.html",
+        site=feed.site,
+        feed=feed,
+        url=url,
+        readers=[(reader, reader.link(url)) for reader in READERS],
     )
 
 

@@ -15,13 +15,17 @@ import sqlite3
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 import lxml.html
 import pytest
 
+from feeds import notify
 from feeds.cli import main
+from feeds.export import count_documents, documents
 from feeds.render import byline, local_time
 from feeds.web import create_app
 from tests.browser import live_server
@@ -399,3 +403,136 @@ def test_newsboat_shows_the_whole_byline_and_the_corrections(corrected_file, ser
     assert items[PLEDGE]["author"] == PLEDGE_BYLINE
     content = plain(items[CORRECTED_TITLE]["content"])
     assert content.index("passed the budget") < content.index(FIRST) < content.index(SECOND)
+
+
+# --- Subscribe pages -------------------------------------------------------------------
+
+SITE = "https://news.example.org"
+# (page path, the feed it subscribes to)
+SUBSCRIBE_PAGES = [
+    ("/subscribe/", f"{SITE}/feed.rss"),
+    ("/sections/war/subscribe/", f"{SITE}/sections/war/feed.rss"),
+    ("/authors/olena-marchuk/subscribe/", f"{SITE}/authors/olena-marchuk/feed.rss"),
+    ("/tags/nato/subscribe/", f"{SITE}/tags/nato/feed.rss"),
+]
+QUERY_READERS = {  # reader: (link before the query, the query parameter holding the feed)
+    "Inoreader": ("https://www.inoreader.com/", "add_feed"),
+    "NewsBlur": ("https://www.newsblur.com/", "url"),
+    "The Old Reader": ("https://theoldreader.com/feeds/subscribe", "url"),
+}
+
+
+class Page(HTMLParser):
+    """An HTML page's links by their text, its inputs and buttons, and its text."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.links: dict[str, str] = {}
+        self.inputs: list[dict] = []
+        self.buttons: list[dict] = []
+        self.text: list[str] = []
+        self._href: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a":
+            self._href = attributes.get("href")
+        elif tag == "input":
+            self.inputs.append(attributes)
+        elif tag == "button":
+            self.buttons.append(attributes)
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._href = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._href is not None and data.strip():
+            self.links[data.strip()] = self._href
+
+
+def subscribe_links(page: Page, url: str) -> None:
+    """Assert that a subscribe page offers one-click links for url, and url to copy."""
+    assert page.links["Feedly"] == f"https://feedly.com/i/subscription/feed/{url}"
+    for reader, (start, parameter) in QUERY_READERS.items():
+        link = page.links[reader]
+        assert link.startswith(f"{start}?"), link
+        assert parse_qs(urlsplit(link).query) == {parameter: [url]}, link
+    assert [i["value"] for i in page.inputs if "url" in i.get("class", "")] == [url]
+    assert [b["data-url"] for b in page.buttons if "copy" in b.get("class", "")] == [url]
+
+
+@pytest.mark.parametrize(("path", "url"), SUBSCRIBE_PAGES)
+def test_subscribe_page_explains_feeds_and_subscribes_in_one_click(client, path, url):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    page = Page(response.get_data(as_text=True))
+    subscribe_links(page, url)
+    text = " ".join(" ".join(page.text).split())
+    assert "A feed brings you every new article" in text
+    assert "feed reader" in text and "free" in text
+
+
+def test_a_feed_url_with_its_own_escapes_survives_the_links(client, app, write):
+    write(
+        "articles/2026/03/kyiv-tag.yaml",
+        """
+        title: A story tagged in Ukrainian
+        section: war
+        author: francis-farrell
+        published: 2026-03-20 10:00
+        image: https://news.example.org/media/k.jpg
+        tags: [Київ]
+        body: Text.
+        """,
+    )
+    app.extensions["feeds"].refresh()
+    url = f"{SITE}/tags/%D0%BA%D0%B8%D1%97%D0%B2/feed.rss"
+    page = Page(client.get("/tags/%D0%BA%D0%B8%D1%97%D0%B2/subscribe/").get_data(as_text=True))
+    subscribe_links(page, url)
+
+
+def test_the_subscribe_buttons_lead_to_the_subscribe_pages(client):
+    assert Page(client.get("/").get_data(as_text=True)).links["Subscribe"] == "/subscribe/"
+    war = Page(client.get("/sections/war/").get_data(as_text=True))
+    assert war.links["Subscribe"] == "/sections/war/subscribe/"
+
+
+def test_subscribe_pages_are_cached_like_the_other_pages(client):
+    first = client.get("/sections/war/subscribe/", headers={"Accept-Encoding": "gzip"})
+    assert first.headers["Cache-Control"] == "public, max-age=300"
+    assert first.headers["Surrogate-Key"] == "feeds section/war"
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert first.headers["Last-Modified"] == client.get("/sections/war/").headers["Last-Modified"]
+    again = client.get(
+        "/sections/war/subscribe/",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]},
+    )
+    assert (again.status_code, again.data) == (304, b"")
+    assert client.get("/sections/nope/subscribe/").status_code == 404
+    assert client.post("/sections/war/subscribe/").status_code == 405
+    assert client.post("/subscribe/").status_code == 405
+
+
+def test_feeds_build_exports_the_subscribe_pages(app, client, runner, data_dir, tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["build", str(out), "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    view, _ = app.extensions["feeds"].view()
+    for feed in view.feeds():
+        path = f"{feed.base}/subscribe/"
+        assert (out / path.lstrip("/") / "index.html").read_bytes() == client.get(path).data
+    urls = [url for url, _ in documents(app.extensions["feeds"], view)]
+    assert count_documents(view) == len(urls) == len(set(urls))
+
+
+def test_a_changed_feed_announces_its_subscribe_page_to_the_cdn(app):
+    view, _ = app.extensions["feeds"].view()
+    before = notify.snapshot(view)
+    after = {**before, ("section", "war", 0): ("changed",)}
+    change = notify.diff(before, after, view.catalog.site)
+    assert f"{SITE}/sections/war/subscribe/" in change.page_urls
+    assert f"{SITE}/sections/culture/subscribe/" not in change.page_urls

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
-FORMAT = 6  # bump when what is cached changes shape
+FORMAT = 7  # bump when what is cached changes shape
 
 
 @functools.cache

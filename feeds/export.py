@@ -51,6 +51,9 @@ def documents(publisher: Publisher, view: View) -> Iterator[tuple[str, Document]
             page = publisher.page(view, feed.kind, feed.slug)
             assert page is not None
             yield f"{feed.base}/", page[0]
+            subscribe = publisher.subscribe_page(view, feed.kind, feed.slug)
+            assert subscribe is not None
+            yield f"{feed.base}/subscribe/", subscribe[0]
     opml = publisher.opml(view)
     assert opml is not None
     yield "/feeds.opml", opml[0]
@@ -64,7 +67,7 @@ def redirects(view: View) -> Iterator[tuple[str, str]]:
     for (kind, old), new in sorted(view.catalog.renamed.items()):
         feed = view.feed(kind, new)
         assert feed is not None  # every section and author has a feed
-        targets = [("page", kind, old, "", 0)]
+        targets = [("page", kind, old, "", 0), ("subscribe", kind, old, "", 0)]
         targets += [("feed", kind, old, f, p) for p in range(feed.pages + 1) for f in FORMATS]
         for target in targets:
             path = moved(view, *target)
@@ -141,7 +144,7 @@ def build(
 def count_documents(view: View) -> int:
     """Return how many URL paths a build writes (each with a .gz sibling)."""
     feeds = list(view.documents())
-    return len(feeds) * len(FORMATS) + sum(1 for f in feeds if f.page == 0) + 1
+    return len(feeds) * len(FORMATS) + 2 * sum(1 for f in feeds if f.page == 0) + 1
 
 
 def _newer_than(path: Path, old: Path | None) -> None:

@@ -42,6 +42,7 @@ _PATH = re.compile(
     )?(?:
         feed\.(?P<fmt>rss|atom|json)
       | archive/(?P<page>[1-9][0-9]{0,8})\.(?P<archive_fmt>rss|atom|json)
+      | subscribe/(?P<subscribe>)
       | (?P<index>)
     )""",
     re.VERBOSE,
@@ -53,7 +54,9 @@ _QUERY_SAFE = "/?:@!$&'()*+,;=%"
 def route(path: str) -> tuple[str, Kind, str, str, int] | None:
     """Return (what, kind, slug, format, page) for a document path, or None.
 
-    `what` is "feed", "page" (the index or a section/author/tag page) or "opml".
+    `what` is "feed", "page" (the index or a section/author/tag page), "subscribe" (how
+    to subscribe to a feed: /subscribe/ for the site feed, /sections/war/subscribe/) or
+    "opml".
     """
     if path == "/feeds.opml":
         return ("opml", "site", "", "", 0)
@@ -64,6 +67,8 @@ def route(path: str) -> tuple[str, Kind, str, str, int] | None:
     slug = match["slug"] or ""
     if match["index"] is not None:
         return ("page", kind, slug, "", 0)
+    if match["subscribe"] is not None:
+        return ("subscribe", kind, slug, "", 0)
     if match["fmt"]:
         return ("feed", kind, slug, match["fmt"], 0)
     return ("feed", kind, slug, match["archive_fmt"], int(match["page"]))
@@ -75,6 +80,8 @@ def path_for(what: str, kind: Kind, slug: str, fmt: str = "", page: int = 0) -> 
         return "/feeds.opml"
     if what == "page":
         return f"{feed_base(kind, slug)}/"
+    if what == "subscribe":
+        return f"{feed_base(kind, slug)}/subscribe/"
     return f"{document_path(kind, slug, page)}.{fmt}"
 
 

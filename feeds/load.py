@@ -31,7 +31,7 @@ import dateutil.parser
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from feeds.model import Article, Author, Image, Problem, Record, Section, Site
+from feeds.model import Article, Author, Correction, Image, Problem, Record, Section, Site
 from feeds.text import (
     SUMMARY_LIMIT,
     Body,
@@ -791,11 +791,23 @@ def load_authors(root: Path, text: str | None = None) -> tuple[tuple[Author, ...
 
 # --- Articles ---------------------------------------------------------------------------
 
+# The parse cache keeps each field's line by its index here (store.compact_lines), so new
+# fields go at the end.
 ARTICLE_FIELDS = (
     "title", "subtitle", "section", "authors", "author", "published", "updated", "tags",
-    "summary", "body", "image", "draft", "slug", "id", "url",
+    "summary", "body", "image", "draft", "slug", "id", "url", "corrections",
 )  # fmt: skip
 IMAGE_FIELDS = ("url", "caption", "credit", "alt", "type", "length")
+CORRECTION_FIELDS = ("date", "text")
+CORRECTION_EXAMPLE = (
+    "'- date: 2026-02-11 10:00' with 'text: What was wrong, and what is right' below it"
+)
+# A correction note written at the top of the body: "Correction:", "**Correction (Feb. 11):**",
+# "_Clarification, Feb. 11:_". Not "Corrections officers said:".
+_CORRECTION_NOTE = re.compile(
+    r"[\s*_#>]*(?:correction|clarification)s?\s*(?:\([^)\n]*\)|,[^:\n]{0,40})?\s*[*_]*\s*:",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -859,6 +871,7 @@ def parse_article(text: str, rel: str) -> tuple[RawArticle | None, list[Problem]
         f.problem(f.line, "missing required field 'authors' (or 'author')")
     if f.has("image"):
         values["image"] = _read_image(f, problems, rel)
+    values["corrections"] = _read_corrections(f, problems, rel) if f.has("corrections") else []
     lines = {name: f.key_line(name) for name in f.nodes}
     lines["authors"] = f.key_line("authors" if "authors" in f.nodes else "author")
     if any(p.severity == "error" for p in problems):
@@ -894,6 +907,51 @@ def _read_image(parent: _Fields, problems: list[Problem], rel: str) -> Image | N
         type=kind or _guess_image_type(url),
         length=length,
     )
+
+
+def _read_corrections(
+    parent: _Fields, problems: list[Problem], rel: str
+) -> list[tuple[str, int, str]]:
+    """Return each correction as (date as written, the date's line, text).
+
+    The dates are read in build_article, which knows the site's timezone.
+    """
+    node = parent.nodes["corrections"][1]
+    if not isinstance(node, SequenceNode) or node.tag != _SEQ:
+        parent.problem(
+            _line(node),
+            f"'corrections' must be a list of entries, each with a date and a text, like "
+            f"{CORRECTION_EXAMPLE}",
+        )
+        return []
+    corrections = []
+    for item in node.value:
+        if not isinstance(item, MappingNode):
+            parent.problem(
+                _line(item),
+                f"each correction needs a date and a text on lines of their own, like "
+                f"{CORRECTION_EXAMPLE}",
+            )
+            continue
+        f = _Fields(item, rel, problems, "each correction")
+        f.check_known(CORRECTION_FIELDS)
+        if not f.has("date"):
+            f.problem(
+                f.key_line("date"),
+                "correction has no 'date'; add when it was made, like 2026-02-11 10:00",
+            )
+        written = f.get("date", _raw_scalar)
+        reported = len(problems)
+        text = f.text("text")
+        if text is None and len(problems) == reported:  # not there, or blank
+            f.problem(
+                f.key_line("text"),
+                "correction has no 'text'; write what was wrong and what is right, like "
+                "'An earlier version of this article gave the wrong date of the vote.'",
+            )
+        if written and text:
+            corrections.append((written, f.key_line("date"), text))
+    return corrections
 
 
 def _guess_image_type(url: str) -> str:
@@ -1051,6 +1109,7 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
         problem("updated", "'updated' is earlier than 'published'; it must be the same or later")
     if published and updated == published:
         updated = None
+    corrections = _build_corrections(raw, ctx, published, problems)
 
     stem = raw.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     slug = v["slug"] or slugify(stem)
@@ -1093,6 +1152,16 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
     image = v.get("image")
     if image is None and not v["draft"]:
         problem("title", "article has no image; readers show a blank card", severity="warning")
+    if _CORRECTION_NOTE.match(v["body"]):
+        problem(
+            "body",
+            "the body starts with a correction note; move it to a 'corrections' entry (date "
+            "and text), which readers see marked after the article, and the summary is not "
+            "taken from it",
+            severity="warning",
+        )
+    if corrections and corrections[-1].date > (updated or published):
+        updated = corrections[-1].date  # a correction is a substantive change
     article = Article(
         path=raw.path,
         slug=slug,
@@ -1110,8 +1179,36 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
         body=Body(v["body"], url),
         image=image,
         draft=v["draft"],
+        corrections=corrections,
     )
     return article, problems
+
+
+def _build_corrections(
+    raw: RawArticle, ctx: Context, published: datetime | None, problems: list[Problem]
+) -> tuple[Correction, ...]:
+    """Return an article's corrections, oldest first; report bad dates at their lines."""
+    corrections: list[Correction] = []
+    for written, line, text in raw.values.get("corrections") or ():
+        try:
+            moment = parse_datetime(written, ctx.config.zone)
+        except ValueError as error:
+            problems.append(
+                Problem(path=raw.path, line=line, message=f"correction 'date': {error}")
+            )
+            continue
+        if published and moment < published:
+            problems.append(
+                Problem(
+                    path=raw.path,
+                    line=line,
+                    message=f"correction 'date' {written!r} is earlier than 'published'; a "
+                    "correction is made after the article is out",
+                )
+            )
+            continue
+        corrections.append(Correction(date=moment, text=text))
+    return tuple(sorted(corrections, key=lambda correction: correction.date))
 
 
 def priority(article: Article) -> tuple[bool, datetime, str]:

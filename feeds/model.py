@@ -135,6 +135,14 @@ class Image(Record):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Correction(Record):
+    """A correction to a published article: when it was made and what it says."""
+
+    date: datetime
+    text: str  # plain text
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Article(Record):
     """One article, normalized: plain-text fields tidied, body as sanitized HTML."""
 
@@ -154,6 +162,7 @@ class Article(Record):
     body: Body
     image: Image | None = None
     draft: bool = False
+    corrections: tuple[Correction, ...] = ()  # oldest first; shown after the body
 
     @property
     def body_html(self) -> str:
@@ -167,5 +176,6 @@ class Article(Record):
 
     @property
     def modified(self) -> datetime:
-        """Return the last substantive change: updated if given, else published."""
+        """Return the last substantive change: updated (which the latest correction moves
+        on, when later), else published."""
         return self.updated or self.published

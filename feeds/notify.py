@@ -125,6 +125,7 @@ def diff(
         keys.add(surrogate_key(kind, slug))
         if page == 0:
             page_urls.add(public_url(site, f"{feed_base(kind, slug)}/"))
+            page_urls.add(public_url(site, f"{feed_base(kind, slug)}/subscribe/"))
     if changed:
         page_urls |= {f"{site.url}/", f"{site.url}/feeds.opml"}
         keys.add("site")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from lxml import etree
 from markupsafe import Markup, escape
 
 from feeds.catalog import Feed, Kind, View
-from feeds.render import MEDIA_TYPES, _rfc822
+from feeds.render import MEDIA_TYPES, _rfc822, byline, local_time
 
 FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 GROUP_LABELS: dict[Kind, str] = {
@@ -20,6 +23,45 @@ GROUP_LABELS: dict[Kind, str] = {
 }
 PREVIEW = 10  # entries shown on a section, author or tag page
 
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reader:
+    """A feed reader that subscribes from a link: the subscribe page offers each one."""
+
+    name: str
+    where: str  # where it runs, for a reader choosing one
+    link: Callable[[str], str]  # feed URL -> a link that opens the reader ready to add it
+
+
+def _query(url: str) -> str:
+    return quote(url, safe=":/")  # a URL as a query value: its own %, ? and & escaped
+
+
+# Popular web readers with free accounts, each taking a feed URL in a link (their own
+# "subscribe" buttons' formats). Other readers get the URL to copy.
+READERS = (
+    Reader(
+        name="Feedly",
+        where="web, iPhone and Android",
+        link=lambda url: f"https://feedly.com/i/subscription/feed/{url}",
+    ),
+    Reader(
+        name="Inoreader",
+        where="web, iPhone and Android",
+        link=lambda url: f"https://www.inoreader.com/?add_feed={_query(url)}",
+    ),
+    Reader(
+        name="NewsBlur",
+        where="web, iPhone and Android",
+        link=lambda url: f"https://www.newsblur.com/?url={_query(url)}",
+    ),
+    Reader(
+        name="The Old Reader",
+        where="web",
+        link=lambda url: f"https://theoldreader.com/feeds/subscribe?url={_query(url)}",
+    ),
+)
+
 _templates = Environment(
     loader=PackageLoader("feeds", "templates"),
     autoescape=select_autoescape(["html"]),
@@ -28,8 +70,10 @@ _templates = Environment(
 )
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%d %b %Y, %H:%M UTC")
+def _when(moment: datetime, timezone: str) -> Markup:
+    """Return a <time> element: the moment in the site's timezone, and exactly, in UTC."""
+    exact = moment.isoformat().replace("+00:00", "Z")
+    return Markup('<time datetime="{}">{}</time>').format(exact, local_time(moment, timezone))
 
 
 def _breakable(url: str) -> Markup:
@@ -81,10 +125,22 @@ def render_feed_page(view: View, feed: Feed) -> bytes:
         author=author,
         section=section,
         entries=[
-            (article, ", ".join(view.catalog.authors[a].name for a in article.authors))
+            (article, byline(view.catalog.authors[a].name for a in article.authors))
             for article in feed.entries[:PREVIEW]
         ],
         total=entry_count(view, feed),
+    )
+
+
+def render_subscribe_page(feed: Feed) -> bytes:
+    """Return the page that explains feeds in plain words and subscribes in one click."""
+    url = feed.url("rss", page=0)
+    return _render(
+        "subscribe.html",
+        site=feed.site,
+        feed=feed,
+        url=url,
+        readers=[(reader, reader.link(url)) for reader in READERS],
     )
 
 

@@ -26,7 +26,7 @@ from werkzeug.http import http_date
 
 from feeds import notify
 from feeds.catalog import Catalog, Feed, Kind, View
-from feeds.pages import render_feed_page, render_index, render_opml
+from feeds.pages import render_feed_page, render_index, render_opml, render_subscribe_page
 from feeds.render import CONTENT_TYPES, render_feed
 from feeds.store import Store
 
@@ -267,13 +267,14 @@ class Publisher:
         """Return the feed a document presents and the document's cache key, or None.
 
         `what` is "feed" (in a format of FORMATS, page 0 or an archive page), "page" (the
-        index or a section, author or tag page) or "opml". Nothing is rendered.
+        index or a section, author or tag page), "subscribe" (a feed's subscribe page) or
+        "opml". Nothing is rendered.
         """
         if what == "feed":
             if fmt not in FORMATS:
                 return None
             feed = view.feed(kind, slug, page)
-        elif what == "page":
+        elif what == "page" or what == "subscribe":
             feed = view.feed(kind, slug)
         else:
             feed = view.feed("site")
@@ -307,6 +308,8 @@ class Publisher:
         if what == "page":
             body = render_index(view) if kind == "site" else render_feed_page(view, feed)
             return Document.of(body, HTML, feed.updated, keys)
+        if what == "subscribe":
+            return Document.of(render_subscribe_page(feed), HTML, feed.updated, keys)
         return Document.of(render_opml(view), OPML, feed.updated, keys)
 
     def _keep(self, key: Key, document: Document) -> None:
@@ -350,6 +353,12 @@ class Publisher:
     def page(self, view: View, kind: Kind, slug: str = "") -> tuple[Document, Feed] | None:
         """Return an HTML page and the feed it presents: the index (site) or a feed's page."""
         return self._rendered(view, "page", kind, slug)
+
+    def subscribe_page(
+        self, view: View, kind: Kind, slug: str = ""
+    ) -> tuple[Document, Feed] | None:
+        """Return the page that explains how to subscribe to a feed, and the feed."""
+        return self._rendered(view, "subscribe", kind, slug)
 
     def opml(self, view: View) -> tuple[Document, Feed] | None:
         """Return the OPML list of every feed, with the site feed for its cache headers."""

@@ -3,11 +3,18 @@
 This is the only module that touches feedgen. Where RSS 2.0 and Atom 1.0 differ, the
 difference is handled right where it shows:
 
-- Authors: Atom has author name/uri; RSS's <author> must be an email address, which we
-  do not publish, so RSS gets one dc:creator per author instead.
+- Authors: Atom has one author (name, uri) per person, and JSON Feed a list of authors;
+  RSS's <author> must be an email address, which we do not publish, so RSS gets one
+  dc:creator holding the byline as the newsroom prints it ("Anna Whitfield and Olena
+  Marchuk"). One per person would be as valid, but feedparser and newsboat keep only the
+  last, so a shared article would read as the second author's alone.
 - Images: RSS gets <enclosure> (only with a known length: the spec requires one) and a
   media:content with media:description (caption) and media:credit; Atom gets a
   link rel="enclosure" with type and length.
+- Updates: Atom's <updated> is required (the publication time when there was none);
+  RSS has no such element, so an updated item gets <atom:updated>.
+- Corrections follow the body in the content of every format, each marked
+  "Correction (date): text"; the summary never comes from them.
 - Both get the picture as a <figure> at the top of the content, since many readers
   show neither enclosures nor media:content, and the caption and credit belong to it.
 """
@@ -17,6 +24,9 @@ from __future__ import annotations
 import email.utils
 import html
 import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import feedgen.entry
 import feedgen.feed
@@ -76,6 +86,24 @@ class _MediaEntry(BaseEntryExtension):
         if image.credit:
             credit = etree.SubElement(content, f"{{{MEDIA_NS}}}credit")
             credit.text = image.credit
+        return item
+
+
+class _RssUpdated(BaseEntryExtension):
+    """Writes <atom:updated> into an RSS item that was updated (RSS only).
+
+    RSS has no element for a later change: readers would never learn of a correction.
+    atom:updated is read by feedparser as the entry's `updated`, and the W3C validator
+    takes it in an item without a warning (dc:date beside pubDate draws one, for two
+    elements meaning the same thing); the feed declares the Atom namespace already.
+    """
+
+    def __init__(self):
+        self.updated: datetime | None = None
+
+    def extend_rss(self, item):
+        if self.updated is not None:
+            etree.SubElement(item, f"{{{ATOM_NS}}}updated").text = self.updated.isoformat()
         return item
 
 
@@ -160,6 +188,7 @@ def _generator(feed: Feed, fmt: str) -> FeedGenerator:
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("media", _MediaFeed, _MediaEntry, atom=False, rss=True)
     fg.register_extension("atomlinks", BaseExtension, _AtomLinks, atom=True, rss=False)
+    fg.register_extension("rssupdated", BaseExtension, _RssUpdated, atom=False, rss=True)
     fg.register_extension("links", _FeedLinks, BaseEntryExtension)
     fg.links.links = feed_links(feed, fmt)
     # fh:archive marks an archive document (RFC 5005 section 4). A feed whose only archive
@@ -193,10 +222,11 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
     fe.link(href=article.url, rel="alternate")
     fe.published(article.published)  # also RSS pubDate
     fe.updated(article.modified)
+    fe.rssupdated.updated = article.updated
     for slug in article.authors:
         author = feed.authors[slug]
         fe.author({"name": author.name, **({"uri": author.url} if author.url else {})})
-    fe.dc.dc_creator([feed.authors[slug].name for slug in article.authors])
+    fe.dc.dc_creator(byline(feed.authors[slug].name for slug in article.authors))
     section = feed.sections[article.section]
     fe.category(term=section.slug, label=section.title, scheme=f"{feed.site.url}/sections/")
     for tag, slug in zip(article.tags, article.tag_slugs, strict=True):
@@ -207,7 +237,7 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
     # description() also overwrites the Atom content, and summary() leaves a description
     # it did not write alone, so the order of these three calls matters.
     fe.description(html.escape(article.summary, quote=False))
-    fe.content(_content_html(article), type="html")
+    fe.content(_content_html(article, feed.site.timezone), type="html")
     fe.summary(article.summary)
     links = [{"rel": "alternate", "type": "text/html", "href": article.url}]
     image = article.image
@@ -222,8 +252,35 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
     fe.atomlinks.links = links
 
 
-def _content_html(article: Article) -> str:
-    """Return the entry's full HTML: standfirst and picture, then the body."""
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    """Return a moment as readers in the site's timezone read it: "10 Feb 2026, 14:05 EET".
+
+    Month names are spelled here, not by strftime, whose %b follows the process locale.
+    A zone with no abbreviation (Asia/Dubai's tzdata name is "+04") shows as UTC+04.
+    """
+    local = moment.astimezone(ZoneInfo(timezone))
+    zone = local.tzname() or ""
+    if zone[:1] in ("+", "-"):
+        offset = local.utcoffset() or timedelta()
+        sign = "-" if offset < timedelta() else "+"
+        hours, minutes = divmod(abs(offset) // timedelta(minutes=1), 60)
+        zone = f"UTC{sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M} {zone}"
+
+
+def byline(names: Iterable[str]) -> str:
+    """Return names as a byline: "A", "A and B", "A, B and C"."""
+    names = list(names)
+    if len(names) <= 2:
+        return " and ".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _content_html(article: Article, timezone: str) -> str:
+    """Return the entry's full HTML: standfirst and picture, the body, then corrections."""
     parts = []
     if article.subtitle:
         parts.append(f"<p><strong>{html.escape(article.subtitle)}</strong></p>")
@@ -238,6 +295,14 @@ def _content_html(article: Article) -> str:
             f"{figcaption}</figure>"
         )
     parts.append(article.body_html)
+    if article.corrections:
+        # A rule and a bold label: marked in every reader, even those that strip classes.
+        parts.append("<hr>")
+        parts += [
+            f"<p><strong>Correction ({local_time(c.date, timezone)}):</strong> "
+            f"{html.escape(c.text)}</p>"
+            for c in article.corrections
+        ]
     return "\n".join(parts)
 
 
@@ -303,7 +368,7 @@ def _json_item(feed: Feed, article: Article) -> dict:
         "url": article.url,
         "title": article.title,
         "summary": article.summary,
-        "content_html": _content_html(article),
+        "content_html": _content_html(article, feed.site.timezone),
     }
     if article.image is not None:
         item["image"] = article.image.url

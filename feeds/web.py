@@ -52,6 +52,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.get("/<any(sections, authors, tags):segment>/<slug>/feed.<fmt>")
     @app.get("/<any(sections, authors, tags):segment>/<slug>/archive/<page>.<fmt>")
     @app.get("/<any(sections, authors, tags):segment>/<slug>/")
+    @app.get("/<any(sections, authors, tags):segment>/<slug>/subscribe/")
+    @app.get("/subscribe/")
     @app.get("/feeds.opml")
     @app.get("/")
     def document(**_: str) -> Response:

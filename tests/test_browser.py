@@ -1,4 +1,5 @@
-"""The index page in a real browser: head, feed links, a phone-sized screen, screenshots.
+"""The index, section and subscribe pages in a real browser: head, feed links, a phone-sized
+screen, screenshots.
 
 Driver: selenium with Debian's /usr/bin/chromium and /usr/bin/chromedriver. The two Debian
 packages are built from one source at one version, so the driver always matches the
@@ -19,7 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import yaml
@@ -184,3 +185,54 @@ def test_a_section_page_has_its_own_autodiscovery(browser: Browser, site: Site) 
     feeds = [link["href"] for link in alternates(browser)]
     own = [h for h in feeds if urlsplit(h).path.startswith(f"/sections/{slug}/feed.")]
     assert own, f"section page {target} has no autodiscovery link to its feeds: {feeds}"
+
+
+def test_subscribe_leads_a_reader_without_a_feed_reader_to_one_click_links(
+    browser: Browser, site: Site
+) -> None:
+    from selenium.webdriver.support.wait import WebDriverWait  # installed when browser is up
+
+    browser.viewport(*DESKTOP)
+    browser.open(site.base + "/sections/war/")
+    browser.driver.find_element("css selector", "a.subscribe").click()
+    target = site.base + "/sections/war/subscribe/"
+    WebDriverWait(browser.driver, 10).until(lambda d: d.current_url == target)
+    assert site.fetch(target) == (200, "text/html")
+
+    feed = f"{site.public}/sections/war/feed.rss"
+    query = quote(feed, safe=":/")
+    links = browser.js(
+        "return [...document.querySelectorAll('a.reader')]"
+        ".map(a => [a.textContent.trim(), a.href, a.getBoundingClientRect().height > 0])"
+    )
+    assert links == [
+        ["Feedly", f"https://feedly.com/i/subscription/feed/{feed}", True],
+        ["Inoreader", f"https://www.inoreader.com/?add_feed={query}", True],
+        ["NewsBlur", f"https://www.newsblur.com/?url={query}", True],
+        ["The Old Reader", f"https://theoldreader.com/feeds/subscribe?url={query}", True],
+    ]
+    text = browser.js("return document.body.innerText")
+    assert "A feed brings you every new article from War" in text
+    assert browser.js("return document.querySelector('input.url').value") == feed
+
+    # The copy button puts the feed's URL on the clipboard and says so.
+    browser.driver.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"origin": site.base, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+    )
+    button = browser.driver.find_element("css selector", "button.copy")
+    button.click()
+    WebDriverWait(browser.driver, 5).until(lambda d: button.text == "Copied")
+    assert browser.js("return navigator.clipboard.readText()") == feed
+    browser.screenshot(ARTIFACTS / "subscribe.png")
+
+    browser.viewport(*PHONE, mobile=True)
+    try:
+        browser.open(target)
+        width, scroll_width = browser.js(
+            "return [window.innerWidth, document.documentElement.scrollWidth]"
+        )
+        browser.screenshot(ARTIFACTS / "subscribe-mobile.png")
+    finally:
+        browser.viewport(*DESKTOP)
+    assert scroll_width <= width, f"the subscribe page scrolls sideways on a phone ({scroll_width})"

@@ -33,6 +33,7 @@ DOCUMENTS = [
     "archive/1.atom",
     "archive/1.json",
     "",
+    "subscribe/",
 ]
 
 
@@ -210,8 +211,8 @@ def test_the_export_writes_a_redirect_map_the_server_agrees_with(app, client, tm
         ("/authors/francis-farrell/archive/1.atom", f"{SITE}/authors/f-farrell/archive/1.atom"),
     } <= set(pairs)
     # Two section slugs with 2 archive pages, one author with 1: every format of each
-    # document, and the page.
-    assert len(pairs) == 2 * (3 * 3 + 1) + (2 * 3 + 1)
+    # document, the page and the subscribe page.
+    assert len(pairs) == 2 * (3 * 3 + 2) + (2 * 3 + 2)
     assert len(set(pairs)) == len(pairs)
     for old, new in pairs:
         response = client.get(quote(old))

@@ -87,7 +87,7 @@ SITE_FILE = "site.yaml"
 SECTIONS_FILE = "sections.yaml"
 AUTHORS_FILE = "authors.yaml"
 ARTICLES_DIR = "articles"
-ARTICLE_SUFFIXES = (".yaml", ".yml")
+ARTICLE_SUFFIXES = (".yaml", ".yml")  # in any case: story.YAML is an article too
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 
 _STR = "tag:yaml.org,2002:str"

@@ -174,6 +174,12 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def _story_digest(raw: RawArticle) -> bytes:
+    """Return a digest of an article's title and body, to find copies of one story."""
+    story = f"{raw.values['title']}\0{raw.values['body']}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(story).digest()[:8]  # 8 bytes: shared by chance only among billions
+
+
 @dataclass(frozen=True, slots=True)
 class _Reading(Record):
     """What reading one article file gave: a built article, or a reading still to build."""
@@ -184,6 +190,7 @@ class _Reading(Record):
     article: Article | None = None  # built in the context of the read
     build_problems: tuple[Problem, ...] = ()
     lines: str = ""  # compact_lines() of a built article's file
+    story: bytes = b""  # _story_digest(), when it could be parsed
 
 
 def _read_article_file(
@@ -203,14 +210,13 @@ def _read_article_file(
     problems = tuple(parse_problems)  # most are empty: one shared empty tuple, not a list each
     if raw is None:
         return _Reading(problems)
-    digest = _digest(text)
+    digest, story = _digest(text), _story_digest(raw)
     if ctx is not None:
         article, build_problems = build_article(raw, ctx)
         if article is not None:
-            return _Reading(
-                problems, digest, None, article, tuple(build_problems), compact_lines(raw.lines)
-            )
-    return _Reading(problems, digest, raw)
+            lines = compact_lines(raw.lines)
+            return _Reading(problems, digest, None, article, tuple(build_problems), lines, story)
+    return _Reading(problems, digest, raw, story=story)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -224,6 +230,7 @@ class _ArticleFile:
     signature: Signature | None = None
     raw: RawArticle | None = None  # the current reading, until it is built (kept if that fails)
     digest: str = ""  # of the current text
+    story: bytes = b""  # of the current title and body (_story_digest), to find copies
     read_problems: tuple[Problem, ...] = ()
     article: Article | None = None  # built from the current text; None while it has errors
     build_problems: tuple[Problem, ...] = ()
@@ -439,6 +446,7 @@ class Store:
             to_read, parallel.map_chunks(read_all, to_read, workers), strict=True
         ):
             state = self._files[rel]
+            state.story = reading.story
             if reading.article is not None:
                 state.read_problems, state.digest = reading.problems, reading.digest
                 state.built(reading.article, reading.build_problems, reading.lines, generation)
@@ -461,11 +469,12 @@ class Store:
 
     def _from_cache(self, cached: tuple) -> _ArticleFile:
         """Return a file's state as the parse cache holds it, built in this context."""
-        signature, lines, digest, read_problems, article, build_problems, raw, kept = cached
+        signature, lines, digest, read_problems, article, build_problems, raw, kept, story = cached
         return _ArticleFile(
             signature=signature,
             lines=lines,
             digest=digest,
+            story=story,
             read_problems=read_problems,
             article=article,
             build_problems=build_problems,
@@ -496,6 +505,7 @@ class Store:
                 state.build_problems,
                 state.raw,
                 (state.kept, state.kept_digest) if state.kept is not None else None,
+                state.story,
             )
             for rel, state in self._files.items()
             # Built in today's context, or unreadable (nothing to build, only problems).
@@ -580,6 +590,7 @@ class Store:
         problems += missing_entries({k: v for k, v in named.items() if k[0] not in broken}, ctx)
         articles, clashes = check_identity(good, self._line_of)
         problems += clashes
+        problems += self._copies(articles)
         known = self._known_records(ctx)
         articles += self._standing_in(articles, stand_ins, known)
         files = self._files
@@ -596,6 +607,43 @@ class Store:
             catalog = Catalog.build(ctx.config.site, sections, authors, articles, problems, version)
         self.catalog, self._catalog_generation = catalog, self._generation
         self.reloaded_at = datetime.now(UTC)
+
+    def _copies(self, articles: list[Article]) -> list[Problem]:
+        """Warn of each article whose title and body are another's: most likely a copy of
+        its file (Finder's "story copy.yaml", Explorer's "story (1).yaml"), which readers
+        would see twice, under two ids. Drafts are left out: no reader sees them.
+
+        Only articles built from the files as they are now take part, never last good
+        versions, so that every load reports the same. The one that priority() puts
+        first is the original; for two files published at the same moment (a copy made
+        by a file manager) the shorter file name wins before the path does, as copying
+        adds to a name and "story copy.yaml" sorts before "story.yaml".
+        """
+        files = self._files
+        if len({state.story for state in files.values()}) == len(files):
+            return []  # no two files tell one story: the usual case, told by a set's size
+        stories = [(files[a.path].story, a) for a in articles if not a.draft]
+
+        def order(item: tuple[bytes, Article]) -> tuple:
+            draft, published, path = priority(item[1])
+            return (draft, published, len(path) - path.rfind("/"), path)
+
+        first: dict[bytes, Article] = {}
+        problems: list[Problem] = []
+        for story, article in sorted(stories, key=order):
+            original = first.setdefault(story, article)
+            if original is not article:
+                problems.append(
+                    Problem(
+                        path=article.path,
+                        line=self._line_of(article, "title"),
+                        message=f"same title and body as {original.path}: a likely copy, "
+                        "which readers would see twice under two addresses; delete this "
+                        "file, or give it its own title and body",
+                        severity="warning",
+                    )
+                )
+        return problems
 
     def _build(self, state: _ArticleFile, raw: RawArticle, ctx: Context) -> None:
         """Build a file's current reading in the current context."""

@@ -118,3 +118,102 @@ def test_other_files_are_listed_once_as_warnings(runner, data_dir, write, name):
         ".yaml: rename it if it is an article, else move it out of articles/"
     ]
     assert check(runner, data_dir, "--strict").exit_code == 1
+
+
+# -- copies -----------------------------------------------------------------------------
+
+ORIGINAL = "articles/2026/02/story.yaml"
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        "articles/2026/02/story copy.yaml",  # Finder
+        "articles/2026/02/story copy 2.yaml",
+        "articles/2026/02/story (1).yaml",  # Windows Explorer
+        "articles/2026/02/story - Copy.yaml",
+        "articles/2026/02/Copy of story.yaml",
+        "articles/2026/02/story 2.yaml",
+        "articles/2026/03/story-again.yaml",  # copied to another folder and renamed
+    ],
+)
+def test_a_copy_is_reported_naming_both_files(data_dir, write, copy):
+    text = article(title="Air defence pledge", body="Ten countries pledged new systems.")
+    write(ORIGINAL, text)
+    write(copy, text)  # a byte-for-byte copy: same published time, same everything
+    write("articles/2026/02/other.yaml", article(title="Air defence pledge", body="Another."))
+    store = loaded(data_dir)
+    copies = [p for p in store.problems if COPY in p.message]
+    assert [(p.path, p.line, p.severity) for p in copies] == [(copy, 1, "warning")]
+    assert copies[0].message == (
+        f"same title and body as {ORIGINAL}: a {COPY}, which readers would see twice "
+        "under two addresses; delete this file, or give it its own title and body"
+    )
+    # Still a warning: both stay published until an editor decides.
+    assert {ORIGINAL, copy} <= {a.path for a in store.catalog.articles}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "flagged"),
+    [
+        # The one published first keeps the story, whatever the file names.
+        ('"2026-02-11 10:00"', '"2026-02-12 09:00"', "articles/2026/02/story copy.yaml"),
+        ('"2026-02-12 09:00"', '"2026-02-11 10:00"', ORIGINAL),
+    ],
+)
+def test_the_copy_is_the_one_published_later(data_dir, write, first, second, flagged):
+    write(ORIGINAL, article(published=first))
+    write("articles/2026/02/story copy.yaml", article("tags: [edited]", published=second))
+    [copy] = [p for p in loaded(data_dir).problems if COPY in p.message]
+    assert copy.path == flagged
+
+
+def test_a_draft_copy_is_reported_once_it_would_go_out(data_dir, write):
+    write(ORIGINAL, article())
+    copy = write("articles/2026/02/story copy.yaml", article("draft: true"))
+    assert not [p for p in loaded(data_dir).problems if COPY in p.message]  # no reader sees it
+    copy.write_text(article(), encoding="utf-8")
+    assert [p.path for p in loaded(data_dir).problems if COPY in p.message] == [
+        "articles/2026/02/story copy.yaml"
+    ]
+
+
+# -- the same problems on every load path -----------------------------------------------
+
+
+def _every_load_path(data_dir: Path, live: Store) -> None:
+    """Assert that a cold load, a parallel one and one from the parse cache the running
+    store wrote report exactly what the running store reports."""
+    live.save_cache()
+    expected = live.problems
+    assert loaded(data_dir, use_cache=False).problems == expected
+    assert loaded(data_dir, use_cache=False, workers=2, parallel_from=1).problems == expected
+    warm = Store(data_dir)
+    warm.refresh()
+    assert warm.problems == expected
+
+
+def test_stray_and_copy_warnings_are_the_same_however_the_files_were_loaded(data_dir, write):
+    live = loaded(data_dir, settle=0)
+    steps = [
+        (lambda: write("articles/notes.txt", "x"), 1, 0),
+        (lambda: write(ORIGINAL, article()), 1, 0),
+        (lambda: write("articles/2026/02/story copy.yaml", article()), 1, 1),
+        (lambda: write("articles/2026/02/story.yaml~", article()), 1, 1),
+        (lambda: write("articles/2026/02/story copy.yaml", article(body="Rewritten.")), 1, 0),
+        (lambda: write("articles/2026/02/story copy.yaml", article()), 1, 1),
+        (lambda: write(ORIGINAL, article(title="Retitled")), 1, 0),
+        (lambda: (data_dir / "articles/notes.txt").rename(data_dir / "articles/n.md"), 1, 0),
+        (lambda: write(ORIGINAL, article()), 1, 1),
+        (lambda: (data_dir / "articles/n.md").unlink(), 0, 1),
+        (lambda: (data_dir / ORIGINAL).unlink(), 0, 0),
+    ]
+    for number, (step, strays, copies) in enumerate(steps):
+        step()
+        live.refresh()
+        found = [p.message for p in live.problems]
+        assert (sum(STRAY in m for m in found), sum(COPY in m for m in found)) == (
+            strays,
+            copies,
+        ), (number, found)
+        _every_load_path(data_dir, live)

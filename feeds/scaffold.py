@@ -5,6 +5,20 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+# The body of a new article, one paragraph a line. Each paragraph is looked for on its own
+# in articles that are not drafts (load.py refuses them), so that one left behind when the
+# story is written is caught too; they are worded so that no story would hold them. The
+# first is the one every earlier `feeds new` wrote, so older drafts are caught as well.
+PLACEHOLDER = (
+    "Write the article here, in Markdown: **bold**, _italic_, [links](https://example.org).",
+    "Leave a blank line between paragraphs. Replace both placeholder paragraphs before publishing.",
+)
+
+
+def holds_placeholder(body: str) -> bool:
+    """Return whether an article's body still holds placeholder text from `feeds new`."""
+    return any(paragraph in body for paragraph in PLACEHOLDER)
+
 
 def _quoted(text: str) -> str:
     # A JSON string is a valid double-quoted YAML scalar: any title is safe in it.
@@ -37,7 +51,7 @@ tags: []                                           # e.g. [NATO, Ukraine]
 # keep an old article's address.
 draft: true                                        # delete this line to publish
 body: |
-  Write the article here, in Markdown: **bold**, _italic_, [links](https://example.org).
+  {PLACEHOLDER[0]}
 
-  Leave a blank line between paragraphs.
+  {PLACEHOLDER[1]}
 """

@@ -217,3 +217,52 @@ def test_stray_and_copy_warnings_are_the_same_however_the_files_were_loaded(data
             copies,
         ), (number, found)
         _every_load_path(data_dir, live)
+
+
+# -- the placeholder of `feeds new` -----------------------------------------------------
+
+
+def _drop_draft(text: str) -> str:
+    return "".join(line for line in text.splitlines(keepends=True) if "draft: true" not in line)
+
+
+def _replace_paragraph(text: str, index: int, by: str) -> str:
+    body = text.index("body: |\n") + len("body: |\n")
+    paragraphs = text[body:].split("\n\n")
+    paragraphs[index] = by
+    return text[:body] + "\n\n".join(paragraphs)
+
+
+STORY = "  Ten countries pledged new air defence systems on Tuesday."
+PLACEHOLDER_EDITS = {
+    "draft line deleted": _drop_draft,
+    "draft set to false": lambda text: text.replace("draft: true", "draft: false"),
+    "story above the placeholder": lambda text: _drop_draft(
+        text.replace("body: |\n", f"body: |\n{STORY}\n\n")
+    ),
+    "first paragraph left": lambda text: _replace_paragraph(_drop_draft(text), 1, STORY + "\n"),
+    "second paragraph left": lambda text: _replace_paragraph(_drop_draft(text), 0, STORY),
+}
+
+
+@pytest.mark.parametrize("edit", PLACEHOLDER_EDITS.values(), ids=PLACEHOLDER_EDITS.keys())
+def test_placeholder_text_outside_a_draft_is_an_error(runner, data_dir, edit):
+    created = new(runner, data_dir, "Air defence pledge")
+    assert created.exit_code == 0, created.output
+    path = Path(created.output.strip())
+    rel = path.relative_to(data_dir).as_posix()
+    assert check(runner, data_dir).exit_code == 0  # a draft may hold it
+    text = edit(path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    body_line = text.splitlines().index("body: |") + 1
+    result = check(runner, data_dir)
+    assert result.exit_code == 1, result.output
+    assert (
+        f"{rel}:{body_line}: the body is still the placeholder from feeds new; write the "
+        "story or set draft: true"
+    ) in result.stdout.splitlines()
+    # Once the story is written, it goes out.
+    path.write_text(text[: text.index("body: |")] + f"body: |\n{STORY}\n", encoding="utf-8")
+    result = check(runner, data_dir)
+    assert result.exit_code == 0, result.output
+    assert rel in {a.path for a in loaded(data_dir).catalog.articles}

@@ -5,6 +5,12 @@ the same whichever way the files were loaded."""
 
 from __future__ import annotations
 
+import errno
+import io
+import os
+import pathlib
+import unicodedata
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,6 +19,7 @@ import pytest
 from feeds.cli import main
 from feeds.model import Problem
 from feeds.store import Store
+from feeds.text import slugify
 
 from .editing import article
 
@@ -266,3 +273,169 @@ def test_placeholder_text_outside_a_draft_is_an_error(runner, data_dir, edit):
     result = check(runner, data_dir)
     assert result.exit_code == 0, result.output
     assert rel in {a.path for a in loaded(data_dir).catalog.articles}
+
+
+# -- `feeds new` and long titles --------------------------------------------------------
+
+UKRAINIAN = (
+    "Україна та партнери домовилися про нові поставки систем протиповітряної оборони для "
+    "захисту енергетичної інфраструктури перед зимою, повідомили в Міністерстві оборони"
+)
+ARABIC = (
+    "أوكرانيا وشركاؤها يتفقون على تسليم أنظمة دفاع جوي جديدة لحماية البنية التحتية للطاقة "
+    "قبل حلول فصل الشتاء بحسب ما أعلنته وزارة الدفاع في كييف اليوم"
+)
+JAPANESE = (  # written without spaces: one long word
+    "日本はウクライナ向けの米国製兵器を購入する北大西洋条約機構主導の枠組みに参加する可能性が"
+    "あると公共放送が報じたが在ウクライナ日本大使館はまだ何も決まっていないと述べ慎重な姿勢を示した"
+)
+LATIN = (
+    "Japan could join the NATO-led initiative to buy US weapons for Ukraine, media reports, "
+    "though the embassy says that no decision has been made and talks will go on for weeks"
+)
+ASTRAL = "𠀀𠀁𠀂𠀃𠀄" * 30  # four bytes a character in UTF-8
+
+
+def _name_max_is(monkeypatch, name_max: int | None) -> None:
+    """Make the system say that file names take at most name_max bytes (None: it cannot
+    tell, as on Windows)."""
+    if name_max is None:
+        monkeypatch.delattr(os, "pathconf")
+        return
+    real_pathconf = os.pathconf
+
+    def pathconf(path, name):
+        return name_max if name == "PC_NAME_MAX" else real_pathconf(path, name)
+
+    monkeypatch.setattr(os, "pathconf", pathconf)
+
+
+@pytest.mark.parametrize("name_max", [255, 143, None], ids=["most disks", "ecryptfs", "windows"])
+@pytest.mark.parametrize(
+    ("title", "at_a_word"),
+    [(UKRAINIAN, True), (ARABIC, True), (LATIN, True), (JAPANESE, False), (ASTRAL, False)],
+    ids=["ukrainian", "arabic", "latin", "japanese", "astral"],
+)
+def test_new_cuts_long_titles_to_a_file_name(
+    runner, data_dir, monkeypatch, title, at_a_word, name_max
+):
+    _name_max_is(monkeypatch, name_max)
+    result = new(runner, data_dir, title)
+    assert result.exit_code == 0, result.output
+    path = Path(result.output.strip())
+    stem, full = path.name.removesuffix(".yaml"), slugify(title)
+    assert len(stem) <= 80 and len(path.name.encode("utf-8")) <= (name_max or 255)
+    assert full.startswith(stem) and len(stem) >= 20
+    if at_a_word:
+        assert full[len(stem)] == "-"  # cut between words, never inside one
+    text = path.read_text(encoding="utf-8")
+    assert title in text  # the title itself is kept whole
+    checked = check(runner, data_dir)
+    assert checked.exit_code == 0 and path.name not in checked.stdout, checked.output
+
+
+@pytest.mark.parametrize(
+    ("slug", "expected"),
+    [
+        ("-".join(["word"] * 30), "-".join(["word"] * 16)),  # 79 characters, at a hyphen
+        # A short word, then one too long to fit: cut inside it rather than keep "a".
+        ("a-" + "日" * 200, "a-" + "日" * 78),
+        # KA, then KA with the vowel sign I (a combining mark): the cut at 80 would part
+        # the 40th KA from its sign, so it falls before that KA.
+        ("क" + "कि" * 60, "क" + "कि" * 39),
+        ("україна-" * 12, "-".join(["україна"] * 10)),  # 158 bytes at most: within 250
+    ],
+    ids=["words", "one-long-word", "marks", "cyrillic"],
+)
+def test_file_slugs_are_cut_between_words_or_letters(slug, expected):
+    from feeds.scaffold import file_slug
+
+    assert file_slug(slug) == expected
+    assert not unicodedata.category(slug[len(expected)]).startswith("M")
+
+
+def test_new_refuses_a_title_that_fits_no_file_name(runner, data_dir, monkeypatch):
+    _name_max_is(monkeypatch, len("x.yaml"))  # room for one byte: no Cyrillic letter fits
+    result = new(runner, data_dir, "Україна")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "gives no usable file name" in result.output
+
+
+def _in_the_way(data_dir: Path, depth: int) -> Path:
+    today = datetime.now(KYIV)
+    blocked = data_dir / "articles" / f"{today:%Y}" / f"{today:%m}"
+    blocked = [data_dir / "articles", blocked.parent, blocked][depth]
+    if blocked.is_dir():
+        for child in sorted(blocked.rglob("*"), reverse=True):
+            child.rmdir() if child.is_dir() else child.unlink()
+        blocked.rmdir()
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("not a folder\n", encoding="utf-8")
+    return blocked
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2], ids=["articles", "year", "month"])
+def test_new_names_a_file_in_the_way_of_its_folder(runner, data_dir, depth):
+    blocked = _in_the_way(data_dir, depth)
+    result = new(runner, data_dir, "Air defence pledge")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    assert f"{blocked} is a file, not a folder; move or rename it" in result.output
+    assert blocked.read_text(encoding="utf-8") == "not a folder\n"
+
+
+FAILURES = {
+    errno.EACCES: "you may not write there",
+    errno.EROFS: "the disk is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "your disk quota is used up",
+    errno.ENAMETOOLONG: "the path is too long",
+    errno.EIO: os.strerror(errno.EIO),
+}
+
+
+@pytest.mark.parametrize("when", ["opening", "writing"])
+@pytest.mark.parametrize("code", FAILURES, ids=[errno.errorcode[c] for c in FAILURES])
+def test_new_never_shows_a_traceback_nor_leaves_half_a_file(
+    runner, data_dir, monkeypatch, code, when
+):
+    real_open = pathlib.Path.open
+
+    class Failing(io.TextIOWrapper):
+        def write(self, text: str) -> int:
+            super().write(text[:100])
+            self.flush()
+            raise OSError(code, os.strerror(code))
+
+    def failing_open(self, mode="r", *args, **kwargs):
+        if "articles" not in self.parts or not ({"w", "x"} & set(mode)):
+            return real_open(self, mode, *args, **kwargs)
+        if when == "opening":
+            raise OSError(code, os.strerror(code), str(self))
+        return Failing(real_open(self, mode.replace("t", "") + "b"), encoding="utf-8")
+
+    monkeypatch.setattr(pathlib.Path, "open", failing_open)
+    result = new(runner, data_dir, "Air defence pledge")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    today = datetime.now(KYIV)
+    path = data_dir / "articles" / f"{today:%Y}" / f"{today:%m}" / "air-defence-pledge.yaml"
+    assert f"cannot write {path}: " in result.output and FAILURES[code] in result.output
+    assert not path.exists()  # no half-written draft to trip over next time
+
+
+def test_new_names_a_path_too_long_for_the_system(runner, tmp_path):
+    # A data folder deep enough that its article paths pass the system's limit on a whole
+    # path (4096 bytes on Linux), while its own files are still within reach.
+    import shutil
+
+    from .conftest import SAMPLE
+
+    deep = tmp_path
+    while len(str(deep)) < 4010:
+        deep = deep / ("d" * min(200, 4010 - len(str(deep))))
+    shutil.copytree(SAMPLE, deep / "data")
+    result = new(runner, deep / "data", LATIN)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    assert "the path is too long" in result.output

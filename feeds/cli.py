@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -11,7 +13,7 @@ from pathlib import Path
 import click
 
 from feeds.load import ARTICLES_DIR, SITE_FILE, Context, resolve, suggest
-from feeds.scaffold import new_article
+from feeds.scaffold import NAME_MAX_BYTES, file_slug, new_article
 from feeds.store import Store
 from feeds.text import slugify
 
@@ -131,21 +133,81 @@ def new(title: str, section: str, author: str, data: Path) -> None:
         raise click.ClickException(f"{data / SITE_FILE} has problems; run `feeds check` first")
     section_slug = _pick("section", section, ctx.section_keys, ctx.sections)
     author_slug = _pick("author", author, ctx.author_keys, ctx.authors)
-    slug = slugify(title)
+    published = datetime.now(ctx.config.zone)
+    folder = data / ARTICLES_DIR / f"{published:%Y}" / f"{published:%m}"
+    slug = file_slug(slugify(title), max_bytes=_name_max(folder) - len(".yaml"))
     if not slug:
         raise click.ClickException(f"the title {title!r} gives no usable file name")
-    published = datetime.now(ctx.config.zone)
-    path = data / ARTICLES_DIR / f"{published:%Y}" / f"{published:%m}" / f"{slug}.yaml"
-    if path.exists():
-        raise click.ClickException(f"{path} already exists; choose another title or edit it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = new_article(title.strip(), section_slug, author_slug, published)
-    try:
-        with path.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
-            out.write(text)
-    except FileExistsError:
-        raise click.ClickException(f"{path} already exists; choose another title") from None
+    path = folder / f"{slug}.yaml"
+    _create(path, new_article(title.strip(), section_slug, author_slug, published))
     click.echo(path)
+
+
+# What to do when the system refuses to write a file, by errno; others show its reason.
+_NOT_ALLOWED = (
+    "you may not write there; ask for access, or pass --data with a folder you can write to"
+)
+_WRITE_FAILURES = {
+    errno.EACCES: _NOT_ALLOWED,
+    errno.EPERM: _NOT_ALLOWED,
+    errno.EROFS: "the disk is read-only; pass --data with a folder on a writable disk",
+    errno.ENOSPC: "the disk is full; free some space and run it again",
+    errno.EDQUOT: "your disk quota is used up; free some space and run it again",
+    errno.ENAMETOOLONG: "the path is too long for this system; use a shorter title, or a "
+    "data folder with a shorter path",
+}
+
+
+def _name_max(folder: Path) -> int:
+    """Return the longest file name, in bytes, that the filesystem of `folder` takes."""
+    if not hasattr(os, "pathconf"):  # Windows: NTFS takes 255 characters, more than this
+        return NAME_MAX_BYTES
+    for existing in (folder, *folder.parents):
+        try:
+            return os.pathconf(existing, "PC_NAME_MAX")
+        except FileNotFoundError:
+            continue  # not made yet: ask its parent, on the same filesystem most likely
+        except (OSError, ValueError):
+            break  # the system cannot tell
+    return NAME_MAX_BYTES
+
+
+def _create(path: Path, text: str) -> None:
+    """Write a new file, never over another; fail with what to do, never a traceback."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next(
+            (p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder
+        )
+        raise click.ClickException(
+            f"cannot create the folder {folder}: {blocker} is a file, not a folder; "
+            "move or rename it"
+        ) from None
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot create the folder {folder}: {_write_failure(error)}"
+        ) from None
+    try:
+        out = path.open("x", encoding="utf-8")  # "x": never overwrite, even in a race
+    except FileExistsError:
+        raise click.ClickException(
+            f"{path} already exists; choose another title or edit it"
+        ) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {_write_failure(error)}") from None
+    try:
+        with out:
+            out.write(text)
+    except OSError as error:
+        with contextlib.suppress(OSError):  # half a draft would only be tripped over later
+            path.unlink()
+        raise click.ClickException(f"cannot write {path}: {_write_failure(error)}") from None
+
+
+def _write_failure(error: OSError) -> str:
+    return _WRITE_FAILURES.get(error.errno, error.strerror or str(error))
 
 
 def _pick(kind: str, given: str, table: dict[str, str], items) -> str:

@@ -32,6 +32,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from feeds.model import Article, Author, Correction, Image, Problem, Record, Section, Site
+from feeds.scaffold import holds_placeholder
 from feeds.text import (
     SUMMARY_LIMIT,
     Body,
@@ -87,7 +88,7 @@ SITE_FILE = "site.yaml"
 SECTIONS_FILE = "sections.yaml"
 AUTHORS_FILE = "authors.yaml"
 ARTICLES_DIR = "articles"
-ARTICLE_SUFFIXES = (".yaml", ".yml")
+ARTICLE_SUFFIXES = (".yaml", ".yml")  # in any case: story.YAML is an article too
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 
 _STR = "tag:yaml.org,2002:str"
@@ -1121,6 +1122,11 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
         )
     if not slug:
         problem("slug", "the file name gives no usable slug; add a 'slug' field")
+    if not v["draft"] and holds_placeholder(v["body"]):
+        problem(
+            "body",
+            "the body is still the placeholder from feeds new; write the story or set draft: true",
+        )
     article_id = v["id"]
     if article_id and not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", article_id):
         problem(

@@ -3,7 +3,48 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import datetime
+
+# The body of a new article, one paragraph a line. Each paragraph is looked for on its own
+# in articles that are not drafts (load.py refuses them), so that one left behind when the
+# story is written is caught too; they are worded so that no story would hold them. The
+# first is the one every earlier `feeds new` wrote, so older drafts are caught as well.
+PLACEHOLDER = (
+    "Write the article here, in Markdown: **bold**, _italic_, [links](https://example.org).",
+    "Leave a blank line between paragraphs. Replace both placeholder paragraphs before publishing.",
+)
+# A file name cut from a long title: short enough to read in a listing, and within
+# what filesystems allow (255 bytes on most; Cyrillic takes two a letter, CJK three).
+SLUG_MAX_CHARACTERS = 80
+NAME_MAX_BYTES = 255
+
+
+def holds_placeholder(body: str) -> bool:
+    """Return whether an article's body still holds placeholder text from `feeds new`."""
+    return any(paragraph in body for paragraph in PLACEHOLDER)
+
+
+def file_slug(
+    slug: str, characters: int = SLUG_MAX_CHARACTERS, max_bytes: int = NAME_MAX_BYTES - 5
+) -> str:
+    """Return a slug cut to at most `characters` characters and `max_bytes` UTF-8 bytes.
+
+    The cut falls between words (at a hyphen) unless that would lose more than half of
+    what fits: a title in a script written without spaces (Chinese, Japanese, Thai) is
+    one long word, cut where it must be, though never between a letter and its marks.
+    """
+    end = min(len(slug), characters)
+    while end > 0 and len(slug[:end].encode("utf-8")) > max_bytes:
+        end -= 1
+    if end == len(slug) or slug[end] == "-":
+        return slug[:end]
+    hyphen = slug.rfind("-", 0, end)
+    if hyphen > end // 2:
+        return slug[:hyphen]
+    while end > 1 and unicodedata.category(slug[end]).startswith("M"):
+        end -= 1
+    return slug[:end]
 
 
 def _quoted(text: str) -> str:
@@ -37,7 +78,7 @@ tags: []                                           # e.g. [NATO, Ukraine]
 # keep an old article's address.
 draft: true                                        # delete this line to publish
 body: |
-  Write the article here, in Markdown: **bold**, _italic_, [links](https://example.org).
+  {PLACEHOLDER[0]}
 
-  Leave a blank line between paragraphs.
+  {PLACEHOLDER[1]}
 """

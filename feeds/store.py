@@ -76,16 +76,51 @@ class Scan:
     files: dict[str, Signature]  # path relative to the data folder -> signature
     unreadable: tuple[str, ...] = ()  # folders that exist but could not be listed
     missing: bool = False  # the articles folder itself is not there
+    strays: tuple[str, ...] = ()  # other files, neither articles nor editors' leftovers
+
+
+# What editors' programs leave beside the files they edit (swap, lock, backup and
+# autosave files, folder metadata), skipped without a word; hidden files (.DS_Store,
+# vim's .x.swp, emacs's .#x lock, macOS's ._x) are skipped before these are looked at.
+# Names are compared lower-cased.
+_LEFTOVER_NAMES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"})
+_LEFTOVER_SUFFIXES = (
+    "~",  # emacs's and many editors' backups: x~, x.~1~
+    ".swp", ".swo", ".swx",  # vim's swap files, when kept beside the file
+    ".kate-swp",
+    ".tmp", ".temp",  # safe-save temporaries (Word's ~WRL0001.tmp among them)
+    "___jb_tmp___", "___jb_old___",  # JetBrains' safe write
+)  # fmt: skip
+
+
+def _leftover(name: str) -> bool:
+    """Return whether a (lower-cased, not hidden) file name is an editor's leftover."""
+    return (
+        name in _LEFTOVER_NAMES
+        or name.endswith(_LEFTOVER_SUFFIXES)
+        or name.startswith("~$")  # Word's lock on an open document
+        or (name.startswith("#") and name.endswith("#"))  # emacs's autosave
+        or _vim_probe(name)
+    )
+
+
+def _vim_probe(name: str) -> bool:
+    """Return whether a file name is one vim gives the file it writes for a moment to see
+    whether it may write in a folder: 4913, else 5036, 5159... (it adds 123)."""
+    return name.isdigit() and int(name) >= 4913 and (int(name) - 4913) % 123 == 0
 
 
 def scan_articles(root: Path) -> Scan:
-    """Return every article file with its signature, in path order, and what failed.
+    """Return every article file with its signature, in path order, and what else it met.
 
     One os.scandir walk on plain strings: directory entries tell files from folders
     without a stat, so each article costs one stat call per poll and no pathlib objects.
+    Article files end in ARTICLE_SUFFIXES in any case (story.YAML); other files that are
+    not editors' leftovers are returned as strays, for a warning.
     """
     found: dict[str, Signature] = {}
     unreadable: list[str] = []
+    strays: list[str] = []
     prefix = len(str(root)) + 1
     top = os.path.join(root, ARTICLES_DIR)
     stack = [top]
@@ -102,18 +137,26 @@ def scan_articles(root: Path) -> Scan:
             unreadable.append(folder[prefix:].replace(os.sep, "/"))
             continue
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
             try:
                 if entry.is_dir():
                     stack.append(entry.path)
-                elif entry.name.endswith(ARTICLE_SUFFIXES) and entry.is_file():
-                    st = entry.stat()
-                    rel = entry.path[prefix:].replace(os.sep, "/")
-                    found[rel] = (st.st_mtime_ns, st.st_size, st.st_ino)
+                elif name.endswith(ARTICLE_SUFFIXES) or name.lower().endswith(ARTICLE_SUFFIXES):
+                    if entry.is_file():
+                        st = entry.stat()
+                        rel = entry.path[prefix:].replace(os.sep, "/")
+                        found[rel] = (st.st_mtime_ns, st.st_size, st.st_ino)
+                elif not _leftover(name.lower()) and entry.is_file():
+                    strays.append(entry.path[prefix:].replace(os.sep, "/"))
             except OSError:
                 continue  # deleted between listing and stat: gone
-    return Scan(files=dict(sorted(found.items())), unreadable=tuple(sorted(unreadable)))
+    return Scan(
+        files=dict(sorted(found.items())),
+        unreadable=tuple(sorted(unreadable)),
+        strays=tuple(sorted(strays)),
+    )
 
 
 _LINE_INDEX = {name: index for index, name in enumerate(ARTICLE_FIELDS)}
@@ -137,6 +180,12 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def _story_digest(raw: RawArticle) -> bytes:
+    """Return a digest of an article's title and body, to find copies of one story."""
+    story = f"{raw.values['title']}\0{raw.values['body']}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(story).digest()[:8]  # 8 bytes: shared by chance only among billions
+
+
 @dataclass(frozen=True, slots=True)
 class _Reading(Record):
     """What reading one article file gave: a built article, or a reading still to build."""
@@ -147,6 +196,7 @@ class _Reading(Record):
     article: Article | None = None  # built in the context of the read
     build_problems: tuple[Problem, ...] = ()
     lines: str = ""  # compact_lines() of a built article's file
+    story: bytes = b""  # _story_digest(), when it could be parsed
 
 
 def _read_article_file(
@@ -166,14 +216,13 @@ def _read_article_file(
     problems = tuple(parse_problems)  # most are empty: one shared empty tuple, not a list each
     if raw is None:
         return _Reading(problems)
-    digest = _digest(text)
+    digest, story = _digest(text), _story_digest(raw)
     if ctx is not None:
         article, build_problems = build_article(raw, ctx)
         if article is not None:
-            return _Reading(
-                problems, digest, None, article, tuple(build_problems), compact_lines(raw.lines)
-            )
-    return _Reading(problems, digest, raw)
+            lines = compact_lines(raw.lines)
+            return _Reading(problems, digest, None, article, tuple(build_problems), lines, story)
+    return _Reading(problems, digest, raw, story=story)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -187,6 +236,7 @@ class _ArticleFile:
     signature: Signature | None = None
     raw: RawArticle | None = None  # the current reading, until it is built (kept if that fails)
     digest: str = ""  # of the current text
+    story: bytes = b""  # of the current title and body (_story_digest), to find copies
     read_problems: tuple[Problem, ...] = ()
     article: Article | None = None  # built from the current text; None while it has errors
     build_problems: tuple[Problem, ...] = ()
@@ -413,6 +463,7 @@ class Store:
             to_read, parallel.map_chunks(read_all, to_read, workers), strict=True
         ):
             state = self._files[rel]
+            state.story = reading.story
             if reading.article is not None:
                 state.read_problems, state.digest = reading.problems, reading.digest
                 state.built(reading.article, reading.build_problems, reading.lines, generation)
@@ -435,11 +486,12 @@ class Store:
 
     def _from_cache(self, cached: tuple) -> _ArticleFile:
         """Return a file's state as the parse cache holds it, built in this context."""
-        signature, lines, digest, read_problems, article, build_problems, raw, kept = cached
+        signature, lines, digest, read_problems, article, build_problems, raw, kept, story = cached
         return _ArticleFile(
             signature=signature,
             lines=lines,
             digest=digest,
+            story=story,
             read_problems=read_problems,
             article=article,
             build_problems=build_problems,
@@ -470,6 +522,7 @@ class Store:
                 state.build_problems,
                 state.raw,
                 (state.kept, state.kept_digest) if state.kept is not None else None,
+                state.story,
             )
             for rel, state in self._files.items()
             # Built in today's context, or unreadable (nothing to build, only problems).
@@ -485,7 +538,8 @@ class Store:
         )
 
     def _scan_trouble(self, scan: Scan) -> list[Problem]:
-        """Return the problems of a walk: a missing articles folder, unreadable folders."""
+        """Return the problems of a walk: a missing articles folder, unreadable folders,
+        files that are not articles."""
         problems = [
             Problem(
                 path=f"{folder}/",
@@ -494,6 +548,16 @@ class Store:
                 "their last good version",
             )
             for folder in scan.unreadable
+        ]
+        problems += [
+            Problem(
+                path=rel,
+                line=1,
+                message="not an article file, so it is not published; article files end in "
+                f".yaml: rename it if it is an article, else move it out of {ARTICLES_DIR}/",
+                severity="warning",
+            )
+            for rel in scan.strays
         ]
         if scan.missing and self._files:
             where = ARTICLES_DIR if self.root.is_dir() else "."
@@ -549,6 +613,7 @@ class Store:
         problems += missing_entries({k: v for k, v in named.items() if k[0] not in broken}, ctx)
         articles, clashes = check_identity(good, self._line_of)
         problems += clashes
+        problems += self._copies(articles)
         known = self._known_records(ctx)
         articles += self._standing_in(articles, stand_ins, known)
         files = self._files
@@ -565,6 +630,43 @@ class Store:
             catalog = Catalog.build(ctx.config.site, sections, authors, articles, problems, version)
         self.catalog, self._catalog_generation = catalog, self._generation
         self.reloaded_at = datetime.now(UTC)
+
+    def _copies(self, articles: list[Article]) -> list[Problem]:
+        """Warn of each article whose title and body are another's: most likely a copy of
+        its file (Finder's "story copy.yaml", Explorer's "story (1).yaml"), which readers
+        would see twice, under two ids. Drafts are left out: no reader sees them.
+
+        Only articles built from the files as they are now take part, never last good
+        versions, so that every load reports the same. The one that priority() puts
+        first is the original; for two files published at the same moment (a copy made
+        by a file manager) the shorter file name wins before the path does, as copying
+        adds to a name and "story copy.yaml" sorts before "story.yaml".
+        """
+        files = self._files
+        if len({state.story for state in files.values()}) == len(files):
+            return []  # no two files tell one story: the usual case, told by a set's size
+        stories = [(files[a.path].story, a) for a in articles if not a.draft]
+
+        def order(item: tuple[bytes, Article]) -> tuple:
+            draft, published, path = priority(item[1])
+            return (draft, published, len(path) - path.rfind("/"), path)
+
+        first: dict[bytes, Article] = {}
+        problems: list[Problem] = []
+        for story, article in sorted(stories, key=order):
+            original = first.setdefault(story, article)
+            if original is not article:
+                problems.append(
+                    Problem(
+                        path=article.path,
+                        line=self._line_of(article, "title"),
+                        message=f"same title and body as {original.path}: a likely copy, "
+                        "which readers would see twice under two addresses; delete this "
+                        "file, or give it its own title and body",
+                        severity="warning",
+                    )
+                )
+        return problems
 
     def _build(self, state: _ArticleFile, raw: RawArticle, ctx: Context) -> None:
         """Build a file's current reading in the current context."""

@@ -223,12 +223,27 @@ def compose(text: str, fields: Iterable[str] = ()) -> Node | None:
         raise DataError("YAML is nested too deeply to be an article", 1) from None
 
 
-def load_node(path: Path, rel: str, text: str | None = None, fields: Iterable[str] = ()) -> Node:
+def load_node(
+    path: Path,
+    rel: str,
+    text: str | None = None,
+    fields: Iterable[str] = (),
+    problems: list[Problem] | None = None,
+) -> Node:
     """Return the root node of a data file (or of its text, already read), raising
-    DataError for anything unreadable."""
-    root = compose(read_text(path, rel) if text is None else text, fields)
+    DataError for anything unreadable.
+
+    Given `problems`, warnings for values YAML reads otherwise than they look (a " #" in a
+    one-line value, an anchor) are added to it.
+    """
+    if text is None:
+        text = read_text(path, rel)
+    root = compose(text, fields)
     if root is None:
         raise DataError("file is empty", 1)
+    if problems is not None:
+        for line, message in yamlhelp.value_slips(text, root):
+            problems.append(Problem(path=rel, line=line, message=message, severity="warning"))
     return root
 
 
@@ -601,7 +616,7 @@ def load_site(root: Path, text: str | None = None) -> tuple[SiteConfig | None, l
     """Read site.yaml (or its text, when the caller has read it)."""
     problems: list[Problem] = []
     try:
-        node = load_node(root / SITE_FILE, SITE_FILE, text, SITE_FIELDS)
+        node = load_node(root / SITE_FILE, SITE_FILE, text, SITE_FIELDS, problems)
     except DataError as error:
         return None, [Problem(path=SITE_FILE, line=error.line, message=error.message)]
     f = _Fields(node, SITE_FILE, problems, "site.yaml")
@@ -707,7 +722,7 @@ def _load_list(
 ) -> Iterator[_Fields]:
     """Yield each entry of a YAML list file as _Fields."""
     try:
-        node = load_node(root / rel, rel, text, _ENTRY_FIELDS)
+        node = load_node(root / rel, rel, text, _ENTRY_FIELDS, problems)
     except DataError as error:
         problems.append(Problem(path=rel, line=error.line, message=error.message))
         return
@@ -884,6 +899,7 @@ def parse_article(text: str, rel: str) -> tuple[RawArticle | None, list[Problem]
     if not isinstance(node, MappingNode):
         return None, problems
     f.check_known(ARTICLE_FIELDS)
+    _warn_slips(f, text, node)
     values: dict[str, Any] = {
         "title": f.text("title", required=True),
         "subtitle": f.text("subtitle"),
@@ -914,6 +930,27 @@ def parse_article(text: str, rel: str) -> tuple[RawArticle | None, list[Problem]
     if any(p.severity == "error" for p in problems):
         return None, problems
     return RawArticle(path=rel, values=values, lines=lines), problems
+
+
+def _warn_slips(f: _Fields, text: str, node: Node) -> None:
+    """Warn about values YAML reads otherwise than the editor wrote them: a " #" or "&" in
+    a value, a comma where a list was meant, a folded body that joins Markdown blocks."""
+    for line, message in yamlhelp.value_slips(text, node, lists=("tags", "authors", "author")):
+        f.problem(line, message, severity="warning")
+    lists = (
+        ("tags", "tag", "tags"),
+        ("authors", "author", "authors"),
+        ("author", "author", "authors"),
+    )
+    for name, one, listed in lists:
+        if name in f.nodes:
+            message = yamlhelp.comma_list(name, f.nodes[name][1], one, listed)
+            if message:
+                f.problem(f.key_line(name), message, severity="warning")
+    if "body" in f.nodes:
+        message = yamlhelp.folded_markdown(text, f.nodes["body"][1], "body")
+        if message:
+            f.problem(f.key_line("body"), message, severity="warning")
 
 
 def _read_image(parent: _Fields, problems: list[Problem], rel: str) -> Image | None:

@@ -5,7 +5,12 @@ colons, hashes and asterisks. PyYAML says where its parser gave up, in parser te
 often a line after the slip. ``explain`` looks at the source lines themselves (the error's
 line and the lines before it) to find the slip, and keeps PyYAML's words as a short detail.
 
-Every function is pure: text and PyYAML's error in, 1-based lines and messages out.
+Valid YAML can also mean something other than what the editor sees: `` #`` ends a one-line
+value (the rest is a comment), ``&`` starts an anchor, a comma does not make a list, and a
+folded ``body: >`` joins Markdown lists, headings and paragraphs. The other functions find
+those, for warnings.
+
+Every function is pure: text, PyYAML's error or nodes in, 1-based lines and messages out.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
 # How far above the error's line a slip is looked for: a quote or a block opens there.
 _LOOK_BACK = 2000
 
@@ -51,6 +59,9 @@ _STARTERS = {
     ">": "which YAML reads as the marker of a block of text on the lines below",
     **{char: "a character YAML does not allow at the start of a value" for char in _RESERVED},
 }
+# A Markdown block start that a folded scalar would run into the line before it.
+_MARKDOWN_BLOCK = re.compile(r"(?:[-*+][ \t]|\d{1,9}[.)](?:[ \t]|$)|#{1,6}(?:[ \t]|$)|>)")
+_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -515,7 +526,159 @@ def _misaligned(lines: list[str], line: _Line) -> tuple[int, str] | None:
     )
 
 
-# --- Field names ---------------------------------------------------------------------------
+# --- Valid YAML that means something else ---------------------------------------------------
+
+
+def value_slips(
+    text: str, root: Node, lists: Iterable[str] = (), depth: int = 3
+) -> Iterator[tuple[int, str]]:
+    """Yield (line, warning) for each unquoted value that YAML reads otherwise than it looks.
+
+    `` #`` ends a one-line value (the rest is a comment YAML drops), and ``&`` at the start
+    of a value is an anchor (YAML drops it and its word). Both are seen in the text around
+    the value's node, so nodes are walked only when the text has a " #" or a "&". `lists`
+    are the fields that take a list, for the fix of ``tags: #ukraine #war``.
+    """
+    if " #" in text or "\t#" in text or "&" in text:
+        yield from _walk(text, root, None, False, frozenset(lists), depth)
+
+
+def _walk(
+    text: str, node: Node, name: str | None, item: bool, lists: frozenset[str], depth: int
+) -> Iterator[tuple[int, str]]:
+    if isinstance(node, MappingNode) and depth:
+        for key, value in node.value:
+            label = key.value if isinstance(key, ScalarNode) else name
+            yield from _walk(text, value, label, False, lists, depth - 1)
+    elif isinstance(node, SequenceNode) and depth:
+        for entry in node.value:
+            yield from _walk(text, entry, name, True, lists, depth - 1)
+    elif isinstance(node, ScalarNode) and not node.style and name is not None:
+        found = _scalar_slip(text, node, name, item, name in lists)
+        if found:
+            yield found
+
+
+def _line_end(text: str, index: int) -> int:
+    match = _BREAK.search(text, index)
+    return match.start() if match else len(text)
+
+
+def _scalar_slip(
+    text: str, node: ScalarNode, name: str, item: bool, is_list: bool
+) -> tuple[int, str] | None:
+    start, end = node.start_mark, node.end_mark
+    what = f"an item of '{name}'" if item else _the(name)
+    whole = "the whole item" if item else _whole(name)
+    written_as = "- " if item else f"{name}: "
+    if node.tag == _STR and text[start.index : start.index + 1] == "&":
+        written = text[start.index : _line_end(text, start.index)]
+        return start.line + 1, (
+            f'{what} starts with "&", which YAML reads as a label (an anchor) and drops with '
+            f"its first word, leaving {_shown(node.value, 50)!r}; put {whole} in double "
+            f"quotes: {written_as}{quote(_shown(written))}"
+        )
+    rest = text[end.index : _line_end(text, end.index)]
+    if not re.match(r"[ \t]+#", rest):
+        return None
+    if node.tag == _NULL:
+        if not re.match(r"[ \t]+#[^\s#]", rest):
+            return None  # "tags:  # none yet" is a note, most likely meant as one
+        if is_list and not item:
+            fix = f"write a list: {name}: [{', '.join(quote(word) for word in rest.split())}]"
+        else:
+            fix = f"put {whole} in double quotes: {written_as}{quote(_shown(rest))}"
+        return start.line + 1, (
+            f'{what} is empty to YAML, because " #" starts a note that YAML drops; {fix}'
+        )
+    if node.tag != _STR:
+        return None
+    if start.line == end.line:
+        written = text[start.index : end.index] + rest
+        fix = f"put {whole} in double quotes: {written_as}{quote(_shown(written))}"
+    else:
+        fix = f"put {whole} in double quotes"
+    return end.line + 1, (
+        f'{what} has " #" in it, which starts a note that YAML drops, so it reads only '
+        f"{_shown(node.value, 50)!r}; {fix} (or, if the rest is a note to editors, move it "
+        "to a line of its own)"
+    )
+
+
+def comma_list(name: str, node: Node, one: str, field: str) -> str | None:
+    """Return a warning when a field that takes a list is given one text with commas.
+
+    A comma can belong in a name ("Martin Luther King, Jr.") or a tag ("Washington, D.C."),
+    so the text is not split: the editor is shown the list they likely meant, and a list
+    of one keeps the comma with no warning. `one` names an item ("tag"), `field` the field
+    to write the list in.
+    """
+    if not (isinstance(node, ScalarNode) and node.tag == _STR):
+        return None
+    parts = [part.strip() for part in re.split(r"[,;]", node.value)]
+    if len(parts) < 2 or not all(parts):
+        return None
+    listed = ", ".join(_flow_item(part) for part in parts)
+    return (
+        f"'{name}' is one {one}, {_shown(node.value, 60)!r}: a comma does not separate "
+        f"{one}s; for several, write a list: {field}: [{listed}] (to keep the comma in one "
+        f"{one}, write {field}: [{quote(node.value)}])"
+    )
+
+
+def _flow_item(part: str) -> str:
+    """Return a list item as written inside [...]: bare when that is safe, else quoted."""
+    if re.fullmatch(r"[^\s\"'\[\]{},#:&*!|>%@`?-][^\[\]{},#:]*", part):
+        return part
+    return quote(part)
+
+
+def folded_markdown(text: str, node: Node, name: str) -> str | None:
+    """Return a warning when a folded block (``>``) joins Markdown structure.
+
+    Folding joins each line to the next with a space and makes one blank line a single
+    line break, so a list item, a heading or a quote runs into the line next to it, and
+    two paragraphs become one.
+    """
+    if not (isinstance(node, ScalarNode) and node.style == ">"):
+        return None
+    lines = _lines(text)
+    end = node.end_mark
+    last = min(end.line if end.column else end.line - 1, len(lines) - 1)
+    body = [(index + 1, lines[index]) for index in range(node.start_mark.line + 1, last + 1)]
+    content = [line for _, line in body if line.strip()]
+    if not content:
+        return None
+    indent = min(len(line) - len(line.lstrip(" ")) for line in content)
+    joined = None
+    previous: str | None = None  # the last line at the block's indentation
+    blanks = 0
+    for number, line in body:
+        if not line.strip():
+            blanks += 1
+            continue
+        stripped = line.strip()
+        deeper = len(line) - len(line.lstrip(" ")) > indent
+        if not deeper and previous is not None:
+            if blanks == 0 and _MARKDOWN_BLOCK.match(stripped):
+                kind = {"#": "heading", ">": "quote"}.get(stripped[0], "list item")
+                joined = (number, f"the {kind} on line", "runs into the line above it")
+            elif blanks == 0 and _HEADING.match(previous):
+                joined = (number, "line", "runs into the heading above it")
+            elif blanks == 1:
+                joined = (number, "the paragraph on line", "runs into the one above it")
+            if joined:
+                break
+        previous = None if deeper else stripped
+        blanks = 0
+    if joined is None:
+        return None
+    number, what, how = joined
+    header = text[node.start_mark.index :].split(None, 1)[0]
+    return (
+        f'{_the(name)} is written "{name}: {header}", which folds its lines together: '
+        f'{what} {number} {how}; write "{name}: |" to keep every line as written'
+    )
 
 
 def invisible_in(name: str) -> str | None:

@@ -70,7 +70,7 @@ def test_the_corpus_is_complete():
     articles = [name for name in EXPECTED if "to" not in EXPECTED[name]]
     assert len(articles) >= 40
     kinds = Counter(EXPECTED[name].get("severity", "error") for name in SLIPS)
-    assert kinds["error"] >= 30, kinds
+    assert kinds["error"] >= 30 and kinds["warning"] >= 10, kinds
     assert {EXPECTED[name].get("to") for name in SLIPS} >= {
         None,
         "site.yaml",
@@ -165,7 +165,7 @@ SLIPPERY += ['"', "'", "“", "”", "\t", "- ", "\n", "\n  ", ",", " ", *INVISI
 @given(st.data())
 def test_any_slip_anywhere_gives_one_line_messages_not_a_crash(data):
     """Whatever is inserted wherever, every problem is one line, at a line of the file."""
-    text = (CORPUS / "colon-in-caption.yaml").read_text(encoding="utf-8")
+    text = (CORPUS / "folded-body-list.yaml").read_text(encoding="utf-8")
     for _ in range(data.draw(st.integers(1, 4))):
         at = data.draw(st.integers(0, len(text)))
         text = text[:at] + data.draw(st.sampled_from(SLIPPERY)) + text[at:]

@@ -539,7 +539,8 @@ def value_slips(
     the value's node, so nodes are walked only when the text has a " #" or a "&". `lists`
     are the fields that take a list, for the fix of ``tags: #ukraine #war``.
     """
-    if " #" in text or "\t#" in text or "&" in text:
+    # One-character searches first: they are memchr, far faster than looking for " #".
+    if ("#" in text and (" #" in text or "\t#" in text)) or "&" in text:
         yield from _walk(text, root, None, False, frozenset(lists), depth)
 
 

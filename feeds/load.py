@@ -31,6 +31,7 @@ import dateutil.parser
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from feeds import yamlhelp
 from feeds.model import Article, Author, Correction, Image, Problem, Record, Section, Site
 from feeds.scaffold import holds_placeholder
 from feeds.text import (
@@ -189,8 +190,12 @@ def _read_bounded(path: Path | str, size: int, max_bytes: int) -> bytes:
         os.close(fd)
 
 
-def compose(text: str) -> Node | None:
-    """Parse YAML text to its node tree with the safe loader, raising DataError on errors."""
+def compose(text: str, fields: Iterable[str] = ()) -> Node | None:
+    """Parse YAML text to its node tree with the safe loader, raising DataError on errors.
+
+    A syntax error is reported at the line of the slip that caused it, when it is a common
+    one, with the fix (see yamlhelp); `fields` are the names the file's fields may have.
+    """
     try:
         return yaml.compose(text, Loader=_lean(SafeLoader))
     except yaml.MarkedYAMLError as error:
@@ -199,6 +204,10 @@ def compose(text: str) -> Node | None:
         what = " ".join(str(p) for p in (error.context, error.problem) if p)
         if "expected a single document" in what:
             what = "holds more than one YAML document (a line with ---); keep one article per file"
+            raise DataError(f"YAML syntax error: {what}", line) from None
+        explained = yamlhelp.explain(text, error, fields)
+        if explained is not None:
+            raise DataError(explained[1], explained[0]) from None
         raise DataError(f"YAML syntax error: {what}", line) from None
     except yaml.reader.ReaderError as error:
         # Raised before parsing, with a character position instead of a mark.
@@ -215,12 +224,27 @@ def compose(text: str) -> Node | None:
         raise DataError("YAML is nested too deeply to be an article", 1) from None
 
 
-def load_node(path: Path, rel: str, text: str | None = None) -> Node:
+def load_node(
+    path: Path,
+    rel: str,
+    text: str | None = None,
+    fields: Iterable[str] = (),
+    problems: list[Problem] | None = None,
+) -> Node:
     """Return the root node of a data file (or of its text, already read), raising
-    DataError for anything unreadable."""
-    root = compose(read_text(path, rel) if text is None else text)
+    DataError for anything unreadable.
+
+    Given `problems`, warnings for values YAML reads otherwise than they look (a " #" in a
+    one-line value, an anchor) are added to it.
+    """
+    if text is None:
+        text = read_text(path, rel)
+    root = compose(text, fields)
     if root is None:
         raise DataError("file is empty", 1)
+    if problems is not None:
+        for line, message in yamlhelp.value_slips(text, root):
+            problems.append(Problem(path=rel, line=line, message=message, severity="warning"))
     return root
 
 
@@ -261,9 +285,14 @@ class _Fields:
         known = list(known)
         for name, (key, _) in self.nodes.items():
             if name not in known:
-                self.problem(
-                    _line(key), f"unknown field '{name}'{suggest(name, known)}", severity="error"
-                )
+                message = f"unknown field '{name}'{suggest(name, known)}"
+                hidden = yamlhelp.invisible_in(name)
+                if hidden:
+                    message = (
+                        f"the field name {name.strip(' ' + yamlhelp.INVISIBLE)!r} has an invisible "
+                        f"{hidden} in it (usually pasted from Word or Google Docs); delete it"
+                    )
+                self.problem(_line(key), message, severity="error")
 
     def key_line(self, name: str) -> int:
         return _line(self.nodes[name][0]) if name in self.nodes else self.line
@@ -308,11 +337,42 @@ def _text(name: str, node: Node) -> str:
             return node.value
         if node.tag in _TYPE_NAMES:
             return _wrong_type(name, node)
+        tag, hint = _written_tag(node), _tag_hint(name, node)
         raise DataError(
-            f"'{name}' has the YAML tag {node.tag}, which is not allowed here", _line(node)
+            f"'{name}' has the YAML tag {tag}, which is not allowed here{hint}", _line(node)
         )
     kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
-    raise DataError(f"'{name}' must be text, not {kind}", _line(node))
+    raise DataError(f"'{name}' must be text, not {kind}{_colon_hint(node)}", _line(node))
+
+
+def _colon_hint(node: Node) -> str:
+    """Return how to keep "Kyiv: the plan" as text where YAML read it as a field."""
+    if not isinstance(node, MappingNode) or len(node.value) != 1:
+        return ""
+    key, value = node.value[0]
+    if not (isinstance(key, ScalarNode) and isinstance(value, ScalarNode)) or value.style:
+        return ""
+    if key.start_mark.line != value.end_mark.line:
+        return ""
+    return (
+        f'; if the ": " is part of the text, put it all in double quotes: '
+        f"{yamlhelp.quote(f'{key.value}: {value.value}')}"
+    )
+
+
+def _written_tag(node: Node) -> str:
+    """Return a node's tag as the editor wrote it: !!binary, not tag:yaml.org,2002:binary."""
+    return node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+
+
+def _tag_hint(name: str, node: ScalarNode) -> str:
+    """Return how to keep a value that starts with "!" as text (YAML read it as a tag)."""
+    if node.style:
+        return ""
+    return (
+        f'; if the "!" is part of the text, put the whole {name} in double quotes: '
+        f"{name}: {yamlhelp.quote(f'{_written_tag(node)} {node.value}'.strip())}"
+    )
 
 
 def _wrong_type(name: str, node: ScalarNode) -> str:
@@ -557,7 +617,7 @@ def load_site(root: Path, text: str | None = None) -> tuple[SiteConfig | None, l
     """Read site.yaml (or its text, when the caller has read it)."""
     problems: list[Problem] = []
     try:
-        node = load_node(root / SITE_FILE, SITE_FILE, text)
+        node = load_node(root / SITE_FILE, SITE_FILE, text, SITE_FIELDS, problems)
     except DataError as error:
         return None, [Problem(path=SITE_FILE, line=error.line, message=error.message)]
     f = _Fields(node, SITE_FILE, problems, "site.yaml")
@@ -653,12 +713,17 @@ def _id_authority(f: _Fields, url: str | None) -> str:
     return written
 
 
+# The fields of sections.yaml and authors.yaml entries, to explain a field missing its colon.
+_ENTRY_FIELDS = ("slug", "title", "description", "name", "role", "bio", "email", "url", "image",
+                 "formerly")  # fmt: skip
+
+
 def _load_list(
     root: Path, rel: str, problems: list[Problem], text: str | None
 ) -> Iterator[_Fields]:
     """Yield each entry of a YAML list file as _Fields."""
     try:
-        node = load_node(root / rel, rel, text)
+        node = load_node(root / rel, rel, text, _ENTRY_FIELDS, problems)
     except DataError as error:
         problems.append(Problem(path=rel, line=error.line, message=error.message))
         return
@@ -838,7 +903,7 @@ def parse_article(text: str, rel: str) -> tuple[RawArticle | None, list[Problem]
     """Parse one article file's text into a RawArticle; None when it cannot be used at all."""
     problems: list[Problem] = []
     try:
-        node = compose(text)
+        node = compose(text, ARTICLE_FIELDS)
     except DataError as error:
         return None, [Problem(path=rel, line=error.line, message=error.message)]
     if node is None:
@@ -847,6 +912,7 @@ def parse_article(text: str, rel: str) -> tuple[RawArticle | None, list[Problem]
     if not isinstance(node, MappingNode):
         return None, problems
     f.check_known(ARTICLE_FIELDS)
+    _warn_slips(f, text, node)
     values: dict[str, Any] = {
         "title": f.text("title", required=True),
         "subtitle": f.text("subtitle"),
@@ -878,6 +944,27 @@ def parse_article(text: str, rel: str) -> tuple[RawArticle | None, list[Problem]
     if any(p.severity == "error" for p in problems):
         return None, problems
     return RawArticle(path=rel, values=values, lines=lines), problems
+
+
+def _warn_slips(f: _Fields, text: str, node: Node) -> None:
+    """Warn about values YAML reads otherwise than the editor wrote them: a " #" or "&" in
+    a value, a comma where a list was meant, a folded body that joins Markdown blocks."""
+    for line, message in yamlhelp.value_slips(text, node, lists=("tags", "authors", "author")):
+        f.problem(line, message, severity="warning")
+    lists = (
+        ("tags", "tag", "tags"),
+        ("authors", "author", "authors"),
+        ("author", "author", "authors"),
+    )
+    for name, one, listed in lists:
+        if name in f.nodes:
+            message = yamlhelp.comma_list(name, f.nodes[name][1], one, listed)
+            if message:
+                f.problem(f.key_line(name), message, severity="warning")
+    if "body" in f.nodes:
+        message = yamlhelp.folded_markdown(text, f.nodes["body"][1], "body")
+        if message:
+            f.problem(f.key_line("body"), message, severity="warning")
 
 
 def _read_image(parent: _Fields, problems: list[Problem], rel: str) -> Image | None:

@@ -21,7 +21,7 @@ def test_check_reports_every_problem_sorted_and_exits_1(runner, data_dir, write)
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("articles/")]
     errors = [line for line in lines if "warning:" not in line]
-    assert errors[0].startswith("articles/a.yaml:2: YAML syntax error")
+    assert errors[0].startswith('articles/a.yaml:1: the title starts with "["')
     assert "articles/b.yaml:2: unknown field 'tittle'; did you mean 'title'?" in errors
     assert lines == sorted(lines, key=lambda line: (line.split(":")[0], int(line.split(":")[1])))
 

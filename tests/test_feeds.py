@@ -158,5 +158,5 @@ def test_healthz_reports_counts_version_and_problems(client, write):
     assert body["reloaded_at"].endswith("Z")
     broken = [p for p in body["problems"] if p["path"] == "articles/broken.yaml"]
     assert len(broken) == 1
-    assert broken[0]["line"] == 2
-    assert broken[0]["message"].startswith("YAML syntax error")
+    assert broken[0]["line"] == 1
+    assert broken[0]["message"].startswith('the title starts with "["')

@@ -58,6 +58,52 @@ def slugify(text: str) -> str:
     return "-".join(re.findall(r"[^\W_]+", stripped))
 
 
+# Symbols that make a different tag when they follow a letter or digit ("C", "C++", "C#"
+# and "F#" are four languages), so they are spelled out in its slug. Elsewhere they are
+# punctuation, like every other symbol: "#Ukraine" is the tag "Ukraine".
+TAG_SYMBOLS = {"+": "plus", "#": "sharp", "♯": "sharp"}
+_TAG_SYMBOL_RUN = re.compile("(?<=[^\\W_])[" + re.escape("".join(TAG_SYMBOLS)) + "]+")
+_REGIONAL_A = 0x1F1E6  # REGIONAL INDICATOR SYMBOL LETTER A: two of them make a flag
+
+
+def _named_slug(tag: str) -> str:
+    """Return a slug from the names of a tag's symbols, for a tag with no letter or digit.
+
+    "🇺🇦" is "flag-ua", "🔥" is "fire", "#" is "number-sign". Skin tones, variation
+    selectors, joiners and combining marks only change how a symbol looks: they name
+    nothing.
+    """
+    words: list[str] = []
+    letters = ""  # regional indicators seen in a row: every two make a flag
+    for char in tag:
+        code = ord(char)
+        if _REGIONAL_A <= code < _REGIONAL_A + 26:
+            letters += chr(ord("a") + code - _REGIONAL_A)
+            if len(letters) == 2:
+                words.append(f"flag {letters}")
+                letters = ""
+            continue
+        category = unicodedata.category(char)
+        if category[0] in "SP" and category != "Sk":
+            words.append(unicodedata.name(char, ""))
+    return slugify.__wrapped__(" ".join([*words, letters]))
+
+
+@functools.lru_cache(maxsize=8192)  # tag_slug.__wrapped__ is the uncached function
+def tag_slug(tag: str) -> str:
+    """Return a tag's slug: "NATO", "nato" and "N.A.T.O." are "nato"; "C++" is "c-plus-plus".
+
+    Case, spaces and punctuation do not tell tags apart; "+" and "#" after a letter or
+    digit do (TAG_SYMBOLS). A tag of symbols alone is named after them ("🇺🇦" is
+    "flag-ua"). Empty only for a tag with nothing nameable (a joiner, a private-use
+    character).
+    """
+    spelled = _TAG_SYMBOL_RUN.sub(
+        lambda run: " " + " ".join(TAG_SYMBOLS[char] for char in run[0]) + " ", tag
+    )
+    return slugify.__wrapped__(spelled) or _named_slug(tag)
+
+
 def truncate_words(text: str, limit: int = SUMMARY_LIMIT) -> str:
     """Return text cut at a word boundary so that it is at most `limit` characters."""
     if len(text) <= limit:

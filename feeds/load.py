@@ -35,6 +35,7 @@ from feeds.model import Article, Author, Image, Problem, Record, Section, Site
 from feeds.text import (
     SUMMARY_LIMIT,
     Body,
+    body_warnings,
     clean_url,
     slugify,
     tag_slug,
@@ -1099,6 +1100,8 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
             )
         elif key not in tags:
             tags[key] = tag
+    for message in body_warnings(v["body"], url):
+        problem("body", message, severity="warning")
     image = v.get("image")
     if image is None and not v["draft"]:
         problem("title", "article has no image; readers show a blank card", severity="warning")

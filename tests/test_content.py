@@ -332,6 +332,29 @@ def test_every_load_reports_the_same_body_warnings(app, client, runner, data_dir
     del path
 
 
+@pytest.mark.parametrize(
+    ("markdown", "parsed"),
+    [
+        ("Text with **bold**, [a link](https://example.org/a) and [a path](/war/x).", False),
+        ('<figure><img src="https://e.org/a.jpg" alt="A"><figcaption>A <b>c</b></figcaption>'
+         "</figure>\n\nText.<br>\n\n[ref]: https://example.org/r", False),
+        ("<div>A wrapper</div> a<b and c>d", False),
+        ("Text.[^1]\n\n[^1]: A note.", True),
+        ("[a](www.x.org)", True),
+        ('<img src="x.org/a.jpg">', True),
+        ('<p class="x">A</p>', False),
+        ('<p style="x">A</p>', True),
+    ],
+)  # fmt: skip
+def test_only_bodies_that_may_lose_something_are_parsed_at_load(monkeypatch, markdown, parsed):
+    """Bodies are rendered lazily; the load looks closer only where a warning may be."""
+    calls = []
+    original = text._scanner.parse
+    monkeypatch.setattr(text._scanner, "parse", lambda *a: calls.append(a) or original(*a))
+    body_warnings(markdown, BASE)
+    assert bool(calls) == parsed
+
+
 # The scan that keeps most bodies from being parsed at load must never hide a warning.
 PIECES = st.sampled_from(
     [
@@ -339,7 +362,9 @@ PIECES = st.sampled_from(
         "javascript:y", "tel:1", "<", ">", "iframe", "video src=", "https://x.org:99999",
         "https://[::1", "https://пример.рф", "[^1]", "[^1]: n", "]: ", "[r]", "`", "<a href=",
         '"', "style=", " onclick=", "![p](", "data:x", "mailto:", "@", "#", "\\", "    ",
-        "> ", "- ", "<!--", "-->", "<script>", "</p>", "<p>",
+        "> ", "- ", "<!--", "-->", "<script>", "</p>", "<p>", "%20", "https://x%5B.org",
+        "<b:x>", "<img", "<img src=/a.jpg>", '<img src="https://x.org/a.jpg" alt="a">', "'",
+        "<figure>", "<A HREF=", " title='>' ", "ONCLICK=", "<div>", "<svg>", "</svg>", " ",
     ]
 )  # fmt: skip
 

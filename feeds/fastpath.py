@@ -25,7 +25,7 @@ from feeds.catalog import Feed, Kind, View, document_path, feed_base, public_url
 from feeds.http import accepts_gzip, not_modified
 from feeds.model import Site
 from feeds.publisher import Key, Publisher
-from feeds.text import slugify
+from feeds.text import tag_slug
 
 log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -90,9 +90,9 @@ def moved(view: View, what: str, kind: Kind, slug: str, fmt: str = "", page: int
     # A section's or author's old slug (`formerly`) moved to its current one; a tag
     # written another way (`NATO`, `N.A.T.O.`) to the existing tag it slugs to.
     if kind == "tag":
-        # The uncached slugify: request paths are unbounded, and must not push the
+        # The uncached tag_slug: request paths are unbounded, and must not push the
         # loader's tags out of its cache.
-        new = None if slug in view.by_tag else slugify.__wrapped__(slug)
+        new = None if slug in view.by_tag else tag_slug.__wrapped__(slug)
     else:
         new = view.catalog.renamed.get((kind, slug))
     if not new or new == slug or view.feed(kind, new, page) is None:

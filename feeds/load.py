@@ -37,8 +37,10 @@ from feeds.scaffold import holds_placeholder
 from feeds.text import (
     SUMMARY_LIMIT,
     Body,
+    body_warnings,
     clean_url,
     slugify,
+    tag_slug,
     tidy_line,
     xml_safe,
 )
@@ -1238,10 +1240,22 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
             severity="warning",
         )
     tags: dict[str, str] = {}  # slug -> the tag as written, first spelling wins
-    for tag, _ in v["tags"]:
-        key = slugify(tag)
-        if key and key not in tags:
+    for tag, line in v["tags"]:
+        key = tag_slug(tag)
+        if not key:
+            problems.append(
+                Problem(
+                    path=raw.path,
+                    line=line,
+                    message=f"tag {tag!r} has nothing to name its web address after, so it "
+                    "is left out; write it in words",
+                    severity="warning",
+                )
+            )
+        elif key not in tags:
             tags[key] = tag
+    for message in body_warnings(v["body"], url):
+        problem("body", message, severity="warning")
     image = v.get("image")
     if image is None and not v["draft"]:
         problem("title", "article has no image; readers show a blank card", severity="warning")

@@ -28,7 +28,7 @@ import feeds.load
 from feeds.load import SafeLoader
 from feeds.render import render_feed
 from feeds.store import Store
-from feeds.text import slugify, tidy_line, xml_safe
+from feeds.text import tag_slug, tidy_line, xml_safe
 
 from .conftest import NOW, SAMPLE
 
@@ -336,7 +336,7 @@ def check_publication(root: Path, case: Given) -> None:
         assert article.summary == tidy_line(read["summary"])
     assert article.summary
     tag = tidy_line(read["tags"] or "")
-    assert article.tags == ((tag,) if slugify(tag) else ())
+    assert article.tags == ((tag,) if tag_slug(tag) else ())
     for name in ("caption", "credit", "alt"):
         assert getattr(article.image, name) == tidy_line(read[name] or ""), name
     author_name = tidy_line(read["author_name"])

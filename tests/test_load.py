@@ -18,7 +18,7 @@ from feeds.store import Store
 from feeds.text import SUMMARY_LIMIT
 
 from .conftest import NOW
-from .editing import XML_INVALID, article
+from .editing import XML_INVALID, article, replace_in
 
 REL = "articles/x.yaml"
 # A minimal valid article. Its lines are numbered 1-5; extra fields start on line 6.
@@ -384,13 +384,6 @@ def test_check_prints_path_line_message_and_exits_1(data_dir, write, runner, tex
 # --- Problems in site.yaml, sections.yaml and authors.yaml --------------------------------
 
 
-def replace_in(data_dir, rel: str, old: str, new: str) -> None:
-    path = data_dir / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 def append_to(data_dir, rel: str, text: str) -> int:
     """Append lines to a data file; return the line number of the first one."""
     path = data_dir / rel
@@ -431,7 +424,7 @@ def append_to(data_dir, rel: str, text: str) -> int:
     ids=["url-no-scheme", "url-javascript", "timezone", "items-not-number", "unknown-field"],
 )
 def test_site_problem_is_reported(data_dir, runner, old, new, line, words):
-    replace_in(data_dir, "site.yaml", old, new)
+    replace_in(data_dir / "site.yaml", old, new)
     found = [p for p in load(data_dir).problems if p.path == "site.yaml"]
     assert [p.line for p in found] == [line], found
     assert words in found[0].message
@@ -696,9 +689,9 @@ def test_xml_invalid_characters_are_stripped_from_every_field(data_dir, write, c
         f'- slug: new-reporter\n  name: "New{BAD} Reporter"\n  role: "Ro{BAD}le"\n'
         f'  bio: "B{BAD}io"\n',
     )
-    replace_in(data_dir, "sections.yaml", "  title: War", f'  title: "W{BAD}ar"')
-    replace_in(data_dir, "site.yaml", "title: The Kyiv Ledger", f'title: "The{BAD} Kyiv Ledger"')
-    replace_in(data_dir, REL, "authors: [francis-farrell]", "authors: [new-reporter]")
+    replace_in(data_dir / "sections.yaml", "  title: War", f'  title: "W{BAD}ar"')
+    replace_in(data_dir / "site.yaml", "title: The Kyiv Ledger", f'title: "The{BAD} Kyiv Ledger"')
+    replace_in(data_dir / REL, "authors: [francis-farrell]", "authors: [new-reporter]")
     app.extensions["feeds"].refresh()
     store = app.extensions["feeds"].store
     assert [p for p in store.problems if p.severity == "error"] == []

@@ -12,7 +12,7 @@ import pytest
 
 from feeds.cli import main
 from feeds.web import create_app
-from tests.editing import article
+from tests.editing import article, replace_in
 
 JAPAN = "articles/2026/02/japan-nato-purl.yaml"
 JAPAN_ID = "tag:news.example.org,2026-02-10:japan-nato-purl"
@@ -22,12 +22,6 @@ FARRELL_ARTICLES = (
     "articles/2026/02/zaporizhzhia-front-line-report.yaml",
     "articles/2026/02/kharkiv-drone-interceptors.yaml",
 )
-
-
-def replace_in(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def remove_entry(path: Path, slug: str) -> None:

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-import pytest
 from flask import Flask
 from werkzeug.serving import make_server
+
+from tests.helpers import unavailable
 
 INSTALL_HINT = (
     "install Debian's browser and its driver (apt-get install chromium chromium-driver, "
@@ -41,10 +42,7 @@ WATCHDOG_SECONDS = 50
 
 def missing(what: str) -> NoReturn:
     """Skip the calling test for want of a browser; under CI=true fail it, so CI never skips."""
-    message = f"browser test needs {what}; {INSTALL_HINT}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (CI=true, so a missing browser is a failure)", pytrace=False)
-    pytest.skip(message)
+    unavailable(f"browser test needs {what}; {INSTALL_HINT}")
 
 
 def find_chromium() -> tuple[str, str]:

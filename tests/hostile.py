@@ -10,6 +10,7 @@ from pathlib import Path
 
 import feedparser
 import lxml.html
+import pytest
 from click.testing import CliRunner
 from lxml import etree
 
@@ -177,6 +178,17 @@ def shown(detail) -> str:
     if detail.type in ("text/html", "application/xhtml+xml"):
         return html_text(detail.value)  # lxml has already decoded the entities
     return detail.value
+
+
+def tally_of(tried: Counter[str]):
+    """Return a module fixture that prints, after the module's tests, what they tried."""
+
+    @pytest.fixture(scope="module", autouse=True)
+    def _tally(request):
+        yield
+        print_tally(request.module.__name__, tried)
+
+    return _tally
 
 
 def print_tally(module: str, tally: Counter) -> None:

@@ -38,11 +38,11 @@ from .hostile import (
     article,
     assert_checked,
     errors,
-    print_tally,
     problems,
     put,
     read_every_feed,
     site_ids,
+    tally_of,
 )
 
 TRIED: Counter[str] = Counter()
@@ -50,10 +50,7 @@ ARTICLE = "articles/2026/02/japan-nato-purl.yaml"
 ARTICLE_ID = "tag:news.example.org,2026-02-10:japan-nato-purl"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tally():
-    yield
-    print_tally(__name__, TRIED)
+_tally = tally_of(TRIED)
 
 
 def refresh(app) -> None:

@@ -42,13 +42,13 @@ from .hostile import (
     assert_checked,
     check,
     errors,
-    print_tally,
     problems,
     put,
     read_document,
     read_every_feed,
     shown,
     site_ids,
+    tally_of,
 )
 
 TRIED: Counter[str] = Counter()
@@ -56,10 +56,7 @@ HOST = "news.example.org"
 KYIV = ZoneInfo("Europe/Kyiv")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tally():
-    yield
-    print_tally(__name__, TRIED)
+_tally = tally_of(TRIED)
 
 
 def id_of(rel: str, date: str = "2026-02-11") -> str:

@@ -29,17 +29,14 @@ from werkzeug.serving import make_server
 from feeds.web import create_app
 
 from .conftest import NOW, SAMPLE
-from .hostile import article, print_tally, read_document
+from .hostile import article, read_document, tally_of
 
 TRIED: Counter[str] = Counter()
 SITE = "https://news.example.org"
 CLOSE = b"Connection: close\r\n"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tally():
-    yield
-    print_tally(__name__, TRIED)
+_tally = tally_of(TRIED)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from werkzeug.http import http_date, parse_date
 
 from feeds.http import accepts_gzip, etag_matches
 from tests.conftest import NOW
+from tests.helpers import assert_304
 
 FEEDS = ["/feed.rss", "/sections/war/feed.atom", "/authors/francis-farrell/feed.rss"]
 
@@ -24,14 +25,6 @@ def first(client, path):
     response = client.get(path)
     assert response.status_code == 200
     return response
-
-
-def assert_304(response, etag):
-    assert response.status_code == 304
-    assert response.data == b""
-    assert response.headers["ETag"] == etag
-    assert response.headers["Cache-Control"].startswith("public, max-age=")
-    assert response.headers["Vary"] == "Accept-Encoding"
 
 
 def test_200_carries_validators_and_caching_headers(first):

@@ -17,13 +17,13 @@ from lxml import etree
 from feeds.cli import main
 from tests import editing
 from tests.editing import XML_INVALID
+from tests.helpers import FORMATS
 
-# A minimal valid article; its lines are numbered 1-5, so extra fields start on line 6.
-FORMATS = ("rss", "atom", "json")
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
 
 
+# A minimal valid article; its lines are numbered 1-5, so extra fields start on line 6.
 def article(*extra: str, **replace: str | None) -> str:
     """Return a minimal valid article titled "A hostile test", as editing.article does."""
     return editing.article(*extra, **{"title": "A hostile test", **replace})

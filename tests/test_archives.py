@@ -9,6 +9,7 @@ import pytest
 
 from feeds.web import create_app
 from tests.conftest import Clock
+from tests.helpers import FORMATS
 
 
 def make_client(data_dir, items: int, archive_size: int):
@@ -91,7 +92,7 @@ def test_archive_documents_link_both_ways_and_are_cached_long(data_dir):
 def test_an_edit_to_an_old_article_changes_only_its_archive_document(data_dir):
     app, client = make_client(data_dir, items=2, archive_size=3)
     view, _ = app.extensions["feeds"].view()
-    documents = [f"{f.path}.{fmt}" for f in view.documents() for fmt in ("rss", "atom", "json")]
+    documents = [f"{f.path}.{fmt}" for f in view.documents() for fmt in FORMATS]
     before = {path: client.get(path).headers["ETag"] for path in documents}
 
     old = data_dir / "articles/2026/02/kharkiv-drone-interceptors.yaml"  # the second oldest

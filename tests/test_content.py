@@ -24,6 +24,7 @@ from feeds.text import body_url, body_warnings, render_markdown, slugify, tag_sl
 
 from .conftest import SAMPLE
 from .editing import article
+from .helpers import FORMATS
 
 BASE = "https://news.example.org/war/a-story"
 BODY_LINE = 5  # the line of `body:` in editing.ARTICLE
@@ -89,7 +90,7 @@ FOOTNOTED = """
 """
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_footnotes_link_both_ways_in_every_format(app, client, data_dir, fmt):
     one = write(data_dir, "one", body=body(FOOTNOTED))
     two = write(data_dir, "two", body=body(FOOTNOTED))

@@ -14,6 +14,7 @@ import feeds.publisher
 from feeds.publisher import MB, Document, Publisher
 from feeds.web import create_app
 from tests.editing import article
+from tests.helpers import FORMATS
 
 KINDS_OF_DOCUMENT = [
     ("feed", "site", "", "atom"),
@@ -76,7 +77,7 @@ def sizes(publisher: Publisher) -> dict[tuple, int]:
     """Return the size of every feed document, page and OPML, by key, all rendered."""
     view, _ = publisher.view()
     for feed in view.documents():
-        for fmt in ("rss", "atom", "json"):
+        for fmt in FORMATS:
             publisher.document(view, feed.kind, feed.slug, fmt, feed.page)
         publisher.page(view, feed.kind, feed.slug)
     publisher.opml(view)
@@ -116,7 +117,7 @@ def test_the_budget_holds_over_every_document_many_times(publisher):
     for _ in range(2):  # the second time round, some hits and some renders again
         used = []
         for feed in view.documents():
-            for fmt in ("rss", "atom", "json"):
+            for fmt in FORMATS:
                 used.append(cache.locate(view, "feed", feed.kind, feed.slug, fmt, feed.page)[1])
                 cache.document(view, feed.kind, feed.slug, fmt, feed.page)
                 contents = cache.cache_contents()

@@ -31,6 +31,7 @@ from werkzeug.serving import make_server
 import feeds.store
 from feeds.web import create_app
 from tests.editing import save_by_rename, save_in_place, save_truncate_then_write
+from tests.helpers import FORMATS
 
 from .hostile import (
     ATOM_NS,
@@ -342,7 +343,7 @@ POLLED = [
         "/tags/energy/feed",
         "/tags/books/feed",
     )
-    for fmt in ("rss", "atom", "json")
+    for fmt in FORMATS
 ]
 
 

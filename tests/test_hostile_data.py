@@ -34,9 +34,9 @@ import feeds.load
 from feeds.load import parse_datetime
 from feeds.store import Store
 
+from .helpers import FORMATS
 from .hostile import (
     ARTICLE,
-    FORMATS,
     XML_INVALID,
     article,
     assert_checked,

@@ -29,6 +29,7 @@ from werkzeug.serving import make_server
 from feeds.web import create_app
 
 from .conftest import NOW, SAMPLE
+from .helpers import FORMATS
 from .hostile import article, read_document, tally_of
 
 TRIED: Counter[str] = Counter()
@@ -377,7 +378,7 @@ def non_ascii_tags(app) -> list[str]:
 def test_non_ascii_tag_feeds_are_valid(app, client):
     # Whatever its slug, every tag feed the app lists is served at its listed URL.
     for slug in non_ascii_tags(app):
-        for fmt in ("rss", "atom", "json"):
+        for fmt in FORMATS:
             TRIED["path-trick"] += 1
             path = f"/tags/{slug}/feed.{fmt}"
             response = client.get(path)
@@ -638,7 +639,7 @@ def test_raw_bytes_in_conditional_headers_never_5xx(server, value):
 def test_the_server_still_serves_every_feed_after_all_this(app, client, server):
     view, _ = app.extensions["feeds"].view()
     for feed in list(view.feeds())[:10]:
-        for fmt in ("rss", "atom", "json"):
+        for fmt in FORMATS:
             answer = raw(server, get(quote(f"{feed.path}.{fmt}"), extra=CLOSE))
             assert answer.status == 200, feed.path
             read_document(feed.path, fmt, answer.body)

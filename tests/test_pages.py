@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 import feedparser
 from lxml import etree
 
+from tests.helpers import FORMATS
+
 SITE = "https://news.example.org"
 
 
@@ -61,7 +63,7 @@ def test_index_lists_every_feed_with_counts_and_every_format(app, client):
     hrefs = {a["href"] for a in page.anchors}
     view, _ = app.extensions["feeds"].view()
     for feed in view.feeds():
-        for fmt in ("rss", "atom", "json"):
+        for fmt in FORMATS:
             assert f"{feed.path}.{fmt}" in hrefs
         assert f'data-url="{feed.url("rss")}"' in html
         assert feed.name.replace("&", "&amp;") in html

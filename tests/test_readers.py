@@ -29,7 +29,7 @@ from feeds.export import count_documents, documents
 from feeds.render import byline, local_time
 from feeds.web import create_app
 from tests.browser import live_server
-from tests.helpers import unavailable
+from tests.helpers import FORMATS, unavailable
 
 PLEDGE = "Nordic and Baltic states pledge joint air defence package for Ukraine"
 PLEDGE_BYLINE = "Anna Whitfield and Olena Marchuk"
@@ -168,7 +168,7 @@ def plain(html: str) -> str:
     return " ".join(lxml.html.fromstring(f"<div>{html}</div>").text_content().split())
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_corrections_follow_the_body_in_every_format(client, corrected, fmt):
     data = client.get(f"/feed.{fmt}").data
     if fmt == "json":

@@ -20,6 +20,7 @@ from feeds.fastpath import moved
 from feeds.model import Section, Site
 from tests.conftest import SAMPLE
 from tests.editing import article
+from tests.helpers import FORMATS
 
 SITE = "https://news.example.org"
 # (URL segment, old slug, new slug): War became Conflict, Francis Farrell's slug changed.
@@ -118,7 +119,7 @@ def entry_ids(body: bytes, fmt: str) -> list[str]:
     return [entry.id for entry in parsed.entries]
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_a_reader_following_the_redirect_reads_the_renamed_feed(client, fmt):
     new = f"/sections/conflict/feed.{fmt}"
     response = client.get(f"/sections/war/feed.{fmt}", base_url=SITE, follow_redirects=True)

@@ -15,6 +15,7 @@ from feeds.notify import Notifier
 from feeds.publisher import Publisher
 from feeds.web import create_app
 from tests.conftest import NOW, Clock
+from tests.helpers import FORMATS
 
 ARTICLE = "articles/2026/02/japan-nato-purl.yaml"
 
@@ -90,7 +91,7 @@ def test_an_edit_notifies_each_hub_once_per_changed_feed_url(hub_app, receiver, 
     client = hub_app.test_client()
     before = {f"{f.path}.{fmt}": client.get(f"{f.path}.{fmt}").data
               for f in hub_app.extensions["feeds"].view()[0].documents()
-              for fmt in ("rss", "atom", "json")}  # fmt: skip
+              for fmt in FORMATS}  # fmt: skip
     path = data_dir / ARTICLE
     path.write_text(path.read_text().replace("title: Japan could", "title: Tokyo could"))
     hub_app.extensions["feeds"].refresh()

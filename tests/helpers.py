@@ -1,5 +1,5 @@
-"""Helpers shared by the test modules: the feed formats, what every 304 carries, and skipping
-a test for want of an outside program."""
+"""Helpers shared by the test modules: the feed formats, an app's publisher, what every 304
+carries, and skipping a test for want of an outside program."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ import pytest
 
 # Written out rather than taken from feeds.render, so that a format dropped there is missed here.
 FORMATS = ("rss", "atom", "json")
+
+
+def publisher_of(app):
+    """Return the publisher an app serves from (its store, views, reloads and documents)."""
+    return app.extensions["feeds"]
 
 
 def assert_304(response, etag: str) -> None:

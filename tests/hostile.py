@@ -17,7 +17,7 @@ from lxml import etree
 from feeds.cli import main
 from tests import editing
 from tests.editing import XML_INVALID
-from tests.helpers import FORMATS
+from tests.helpers import FORMATS, publisher_of
 
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
@@ -147,7 +147,7 @@ def read_document(path: str, fmt: str, body: bytes) -> Document:
 
 def feed_paths(app) -> list[str]:
     """Return the path (without extension) of every feed document the app serves now."""
-    view, _ = app.extensions["feeds"].view()
+    view, _ = publisher_of(app).view()
     return [feed.path for feed in view.documents()]
 
 

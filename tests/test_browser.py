@@ -27,6 +27,7 @@ import yaml
 
 from feeds.web import create_app
 from tests.browser import Browser, chromium, live_server
+from tests.helpers import publisher_of
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DESKTOP = (1280, 900)
@@ -82,7 +83,7 @@ def site(data_dir: Path, clock) -> Iterator[Site]:
         with live_server(app) as base:
             yield Site(base, data_dir)
     finally:
-        app.extensions["feeds"].close()
+        publisher_of(app).close()
 
 
 def alternates(browser: Browser) -> list[dict[str, str]]:

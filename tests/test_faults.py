@@ -31,7 +31,7 @@ from werkzeug.serving import make_server
 import feeds.store
 from feeds.web import create_app
 from tests.editing import save_by_rename, save_in_place, save_truncate_then_write
-from tests.helpers import FORMATS
+from tests.helpers import FORMATS, publisher_of
 
 from .hostile import (
     ATOM_NS,
@@ -55,7 +55,7 @@ _tally = tally_of(TRIED)
 
 
 def refresh(app) -> None:
-    app.extensions["feeds"].refresh()
+    publisher_of(app).refresh()
 
 
 def titles(client) -> dict[str, str]:
@@ -315,7 +315,7 @@ def test_a_data_folder_swapped_by_symlink_is_picked_up(tmp_path, data_dir, clock
         assert titles(client)[ARTICLE_ID].startswith("V2 ")
         assert errors_anywhere(client) == []
     finally:
-        app.extensions["feeds"].close()
+        publisher_of(app).close()
 
 
 # --- Concurrent edits under load ---------------------------------------------------------------
@@ -495,7 +495,7 @@ def test_concurrent_edits_under_load(data_dir, clock):
         httpd.shutdown()
         httpd.server_close()
         serving.join(timeout=5)
-        app.extensions["feeds"].close()
+        publisher_of(app).close()
     staleness = {
         n: max(first_seen[(ids[rel], n)] - written[n] for rel in EDITED)
         for n in range(1, version + 1)

@@ -34,7 +34,7 @@ import feeds.load
 from feeds.load import parse_datetime
 from feeds.store import Store
 
-from .helpers import FORMATS
+from .helpers import FORMATS, publisher_of
 from .hostile import (
     ARTICLE,
     XML_INVALID,
@@ -107,7 +107,7 @@ def run_batch(app, client, data_dir: Path, cases: list[Case], loads: dict[str, s
     for case in cases:
         put(data_dir, case.rel, case.content)
         TRIED[case.kind] += 1
-    app.extensions["feeds"].refresh()
+    publisher_of(app).refresh()
     # The server: every other article is still served; refused files are left out.
     after = site_ids(client)
     assert before <= after, before - after
@@ -385,12 +385,12 @@ def test_duplicate_keys_multiple_documents_and_wrong_shapes(app, client, data_di
     ],
 )
 def test_wrong_shapes_in_shared_files_keep_the_last_good_version(
-    app, client, data_dir, rel, text, line, words
+    app, client, data_dir, rel, text, line, words, publisher
 ):
     TRIED["yaml-structure"] += 1
     before = site_ids(client)
     put(data_dir, rel, text)
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert site_ids(client) == before
     assert line in {p["line"] for p in errors(client, rel)}
     read_every_feed(app, client)
@@ -525,7 +525,9 @@ def assert_all_reported(client, data_dir: Path, expected: list[tuple[str, int, s
 
 
 @pytest.mark.parametrize(("value", "reads_as"), TRAPS, ids=[v or "empty" for v, _ in TRAPS])
-def test_implicit_types_in_every_text_field_are_reported(app, client, data_dir, value, reads_as):
+def test_implicit_types_in_every_text_field_are_reported(
+    app, client, data_dir, value, reads_as, publisher
+):
     cases, loads = trap_batch(data_dir, value, reads_as)
     expected, site_trap = meta_traps(data_dir, value, reads_as)
     TRIED["yaml-implicit-type"] += 5
@@ -533,7 +535,7 @@ def test_implicit_types_in_every_text_field_are_reported(app, client, data_dir, 
     assert_all_reported(client, data_dir, expected)
     expected = site_trap()
     TRIED["yaml-implicit-type"] += 2
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert_all_reported(client, data_dir, expected)
     # A broken site.yaml keeps its last good version: the title never becomes "False" or "750".
     parsed = feedparser.parse(client.get("/feed.atom").data)
@@ -560,7 +562,7 @@ def big_file(path: Path, head: str) -> None:
         out.truncate(BIG)
 
 
-def test_a_50_mb_file_is_refused_before_parsing(app, client, data_dir, monkeypatch):
+def test_a_50_mb_file_is_refused_before_parsing(app, client, data_dir, monkeypatch, publisher):
     replace(data_dir, "site.yaml", "max_age: 300", "max_age: 300\nmax_file_bytes: 2000000")
     big_file(data_dir / "articles/big.yaml", ARTICLE)
     big_file(data_dir / "authors.yaml", (data_dir / "authors.yaml").read_text(encoding="utf-8"))
@@ -575,7 +577,7 @@ def test_a_50_mb_file_is_refused_before_parsing(app, client, data_dir, monkeypat
     monkeypatch.setattr(feeds.load, "compose", spy)
     before = site_ids(client)
     started = time.monotonic()
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert time.monotonic() - started < 2
     assert max(parsed_sizes, default=0) < 2_000_000, "a file over the limit was parsed"
     [problem] = errors(client, "articles/big.yaml")
@@ -628,7 +630,7 @@ def test_non_utf8_bytes_are_reported_on_their_line(app, client, data_dir):
     ],
     ids=["utf-8-bom", "utf-16-le-bom", "utf-16-be-bom"],
 )
-def test_files_with_a_byte_order_mark_load(app, client, data_dir, bom, codec):
+def test_files_with_a_byte_order_mark_load(app, client, data_dir, bom, codec, publisher):
     TRIED["encoding"] += 3
     text = article("subtitle: Київ, Україна", "tags: [Щедрик]", title="BOM story")
     put(data_dir, "articles/bom.yaml", bom + text.encode(codec))
@@ -640,7 +642,7 @@ def test_files_with_a_byte_order_mark_load(app, client, data_dir, bom, codec):
     )
     authors = (data_dir / "authors.yaml").read_text(encoding="utf-8")
     put(data_dir, "authors.yaml", bom + authors.encode(codec))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert [p for p in problems(client) if p["severity"] == "error"] == []
     documents = read_every_feed(app, client)
     atom = next(d for d in documents if d.path == "/sections/war/feed" and d.fmt == "atom")
@@ -652,7 +654,7 @@ def test_files_with_a_byte_order_mark_load(app, client, data_dir, bom, codec):
     assert code == 0, output
 
 
-def test_stray_byte_order_marks_inside_values_are_stripped(app, client, data_dir):
+def test_stray_byte_order_marks_inside_values_are_stripped(app, client, data_dir, publisher):
     TRIED["invisible-character"] += 4
     text = article(
         "subtitle: Sub\ufefftitle",
@@ -661,7 +663,7 @@ def test_stray_byte_order_marks_inside_values_are_stripped(app, client, data_dir
         body='"Bo\\uFEFFdy"',
     )
     put(data_dir, "articles/feff.yaml", "\ufeff" + text)
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert errors(client, "articles/feff.yaml") == []
     for document in read_every_feed(app, client):
         assert "\ufeff" not in document.body.decode(), document.path
@@ -676,7 +678,7 @@ def test_stray_byte_order_marks_inside_values_are_stripped(app, client, data_dir
 
 @pytest.mark.parametrize("loader", ["libyaml", "pure-python"])
 def test_lone_surrogate_escapes_are_reported_or_stripped(
-    app, client, data_dir, monkeypatch, loader
+    app, client, data_dir, monkeypatch, loader, publisher
 ):
     if loader == "pure-python":
         monkeypatch.setattr(feeds.load, "SafeLoader", yaml.SafeLoader)
@@ -690,7 +692,7 @@ def test_lone_surrogate_escapes_are_reported_or_stripped(
         put(data_dir, f"articles/surrogate/{name}.yaml", text)
         TRIED["lone-surrogate"] += 1
     before = site_ids(client)
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     documents = read_every_feed(app, client)
     served = {e.id: e for d in documents if d.fmt == "atom" for e in d.entries.values()}
     for name in writes:
@@ -756,14 +758,14 @@ def every_field(data_dir: Path, make) -> None:
     )
 
 
-def test_every_character_xml_forbids_is_stripped_from_every_field(app, client, data_dir):
+def test_every_character_xml_forbids_is_stripped_from_every_field(app, client, data_dir, publisher):
     # test_load covers a sample of these characters; here: all of them, in every field,
     # including section and site descriptions.
     every_field(data_dir, lambda name: f"{name}{ESCAPED} end")
     TRIED["xml-forbidden-character"] += len(FORBIDDEN) * 16
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert [p for p in problems(client) if p["severity"] == "error"] == []
-    store = app.extensions["feeds"].store
+    store = publisher.store
     [got] = [a for a in store.catalog.articles if a.path == "articles/every.yaml"]
     assert (got.title, got.subtitle, got.summary, got.tags) == (
         "title end",
@@ -792,7 +794,7 @@ def test_every_character_xml_forbids_is_stripped_from_every_field(app, client, d
         assert "\ufeff" not in document.body.decode(), document.path
 
 
-def test_cdata_end_in_every_field_is_kept_as_text(app, client, data_dir):
+def test_cdata_end_in_every_field_is_kept_as_text(app, client, data_dir, publisher):
     every_field(data_dir, lambda name: f"{name} ]]> end")
     put(
         data_dir,
@@ -807,7 +809,7 @@ def test_cdata_end_in_every_field_is_kept_as_text(app, client, data_dir):
         ),
     )
     TRIED["cdata-end"] += 18
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert [p for p in problems(client) if p["severity"] == "error"] == []
     documents = read_every_feed(app, client)
     for document in documents:
@@ -829,11 +831,11 @@ def test_cdata_end_in_every_field_is_kept_as_text(app, client, data_dir):
 MARKUP = "<b>bold</b> & <script>alert(1)</script> &amp; &lt;i&gt;"
 
 
-def test_markup_in_titles_is_shown_as_text(app, client, data_dir):
+def test_markup_in_titles_is_shown_as_text(publisher, client, data_dir):
     escaped = MARKUP.replace('"', '\\"')
     every_field(data_dir, lambda name: f"{name} {escaped}")
     TRIED["markup-in-plain-text"] += 16
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert [p for p in problems(client) if p["severity"] == "error"] == []
     for fmt in FORMATS:
         body = client.get(f"/authors/every-author/feed.{fmt}").data
@@ -857,10 +859,10 @@ def test_markup_in_titles_is_shown_as_text(app, client, data_dir):
         assert not content.findall(".//script")  # the body may hold <b>: it is Markdown
 
 
-def test_markup_in_a_summary_is_shown_as_text_in_rss(app, client, data_dir):
+def test_markup_in_a_summary_is_shown_as_text_in_rss(publisher, client, data_dir):
     TRIED["markup-in-plain-text"] += 1
     put(data_dir, "articles/markup.yaml", article(f"summary: '{MARKUP}'"))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     parsed = feedparser.parse(client.get("/feed.rss").data)
     [entry] = [e for e in parsed.entries if e.id == id_of("articles/markup.yaml")]
     assert shown(entry.summary_detail) == MARKUP
@@ -992,11 +994,11 @@ def assert_sanitized(fragment: str, where: str) -> None:
             )
 
 
-def test_sanitizer_payloads_never_survive_in_any_format(app, client, data_dir):
+def test_sanitizer_payloads_never_survive_in_any_format(app, client, data_dir, publisher):
     body = "A first, harmless paragraph.\n\n" + "\n\n".join(PAYLOADS) + "\n\n" + " ".join(PAYLOADS)
     put(data_dir, "articles/xss.yaml", article(body=json.dumps(body), title="XSS"))
     TRIED["sanitizer-payload"] += 2 * len(PAYLOADS)
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert errors(client, "articles/xss.yaml") == []
     checked = 0
     for document in read_every_feed(app, client):
@@ -1070,7 +1072,7 @@ EXPECTED_URLS = {
 }
 
 
-def test_non_ascii_hosts_and_paths_are_encoded_on_output(app, client, data_dir):
+def test_non_ascii_hosts_and_paths_are_encoded_on_output(app, client, data_dir, publisher):
     put(
         data_dir,
         "articles/idn.yaml",
@@ -1083,7 +1085,7 @@ def test_non_ascii_hosts_and_paths_are_encoded_on_output(app, client, data_dir):
         ),
     )
     TRIED["non-ascii-url"] += 4
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert errors(client, "articles/idn.yaml") == []
     seen = 0
     for document in read_every_feed(app, client):
@@ -1105,7 +1107,7 @@ def test_non_ascii_hosts_and_paths_are_encoded_on_output(app, client, data_dir):
     assert seen == 9  # the site, war section and author feeds, in three formats
 
 
-def test_upper_case_non_ascii_hosts_are_idna_encoded(app, client, data_dir):
+def test_upper_case_non_ascii_hosts_are_idna_encoded(publisher, client, data_dir):
     put(
         data_dir,
         "articles/idn-upper.yaml",
@@ -1116,7 +1118,7 @@ def test_upper_case_non_ascii_hosts_are_idna_encoded(app, client, data_dir):
         ),
     )
     TRIED["non-ascii-url"] += 4
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     body = client.get("/feed.json").get_json()
     [item] = [i for i in body["items"] if i["id"] == id_of("articles/idn-upper.yaml")]
     assert item["url"] == "https://xn--e1afmkfd.xn--p1ai/a"
@@ -1250,13 +1252,15 @@ def test_same_slug_from_yml_and_yaml_is_a_clash(app, client, data_dir):
     run_batch(app, client, data_dir, cases, loads={"articles/same.yaml": "First"})
 
 
-def test_a_section_and_an_author_with_the_same_slug_have_separate_feeds(app, client, data_dir):
+def test_a_section_and_an_author_with_the_same_slug_have_separate_feeds(
+    app, client, data_dir, publisher
+):
     TRIED["identity-clash"] += 1
     append(
         data_dir, "authors.yaml", "- slug: war\n  name: War Reporter\n  role: Reporter\n  bio: B.\n"
     )
     put(data_dir, "articles/by-war.yaml", article(authors="[war]", title="By the war reporter"))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert [p for p in problems(client) if p["severity"] == "error"] == []
     read_every_feed(app, client)
     for fmt in FORMATS:
@@ -1292,12 +1296,14 @@ def test_a_section_and_an_author_with_the_same_slug_have_separate_feeds(app, cli
     [("Café.yaml", "cafe.yaml"), ("CAFE.yaml", "cafe.yaml"), ("Cafe\u0301.yaml", "Café.yaml")],
     ids=["accent", "case", "nfd-vs-nfc"],
 )
-def test_slugs_differing_in_case_or_accents_are_reported_as_a_clash(app, client, data_dir, names):
+def test_slugs_differing_in_case_or_accents_are_reported_as_a_clash(
+    app, client, data_dir, names, publisher
+):
     TRIED["identity-clash"] += 1
     first, second = sorted(names)
     put(data_dir, f"articles/{first}", article(title="First"))
     put(data_dir, f"articles/{second}", article(title="Second"))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     [problem] = errors(client, f"articles/{second}")
     assert f"slug 'cafe' is already used by articles/{first}" in problem["message"]
     for document in read_every_feed(app, client):
@@ -1360,10 +1366,10 @@ def non_ascii_urls(document) -> list[str]:
     return found
 
 
-def test_non_ascii_slugs_give_ascii_ids_and_urls(app, client, data_dir):
+def test_non_ascii_slugs_give_ascii_ids_and_urls(app, client, data_dir, publisher):
     TRIED["non-ascii-url"] += 2
     put(data_dir, "articles/київ.yaml", article("tags: [Україна]", title="Kyiv file"))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert errors(client, "articles/київ.yaml") == []
     found = {
         f"{d.path}.{d.fmt}": non_ascii_urls(d)

@@ -29,7 +29,7 @@ from werkzeug.serving import make_server
 from feeds.web import create_app
 
 from .conftest import NOW, SAMPLE
-from .helpers import FORMATS
+from .helpers import FORMATS, publisher_of
 from .hostile import article, read_document, tally_of
 
 TRIED: Counter[str] = Counter()
@@ -53,7 +53,7 @@ def app(tmp_path_factory):
         {"DATA": str(data), "CLOCK": lambda: NOW, "POLL_INTERVAL": 0, "SETTLE": 0, "TESTING": True}
     )
     yield app
-    app.extensions["feeds"].close()
+    publisher_of(app).close()
 
 
 @pytest.fixture(scope="module")
@@ -369,7 +369,7 @@ def test_a_non_ascii_tag_is_served_at_its_natural_url(client, server, spelling):
 
 
 def non_ascii_tags(app) -> list[str]:
-    view, _ = app.extensions["feeds"].view()
+    view, _ = publisher_of(app).view()
     slugs = [feed.slug for feed in view.feeds() if feed.kind == "tag" and not feed.slug.isascii()]
     assert len(slugs) == 2
     return slugs
@@ -636,8 +636,8 @@ def test_raw_bytes_in_conditional_headers_never_5xx(server, value):
             etree.fromstring(answer.body)
 
 
-def test_the_server_still_serves_every_feed_after_all_this(app, client, server):
-    view, _ = app.extensions["feeds"].view()
+def test_the_server_still_serves_every_feed_after_all_this(publisher, client, server):
+    view, _ = publisher.view()
     for feed in list(view.feeds())[:10]:
         for fmt in FORMATS:
             answer = raw(server, get(quote(f"{feed.path}.{fmt}"), extra=CLOSE))

@@ -498,7 +498,7 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("kind", list(BROKEN))
-def test_one_bad_file_never_takes_down_the_others(app, client, data_dir, kind):
+def test_one_bad_file_never_takes_down_the_others(publisher, client, data_dir, kind):
     def site_feed_ids() -> set[str]:
         parsed = feedparser.parse(client.get("/feed.atom").data)
         assert parsed.bozo == 0, parsed.get("bozo_exception")
@@ -513,7 +513,7 @@ def test_one_bad_file_never_takes_down_the_others(app, client, data_dir, kind):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     (data_dir / "articles/good.yaml").write_text(article(title="Good"), encoding="utf-8")
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
 
     good_id = "tag:news.example.org,2026-02-11:good"
     assert site_feed_ids() == before | {good_id}
@@ -667,7 +667,7 @@ def test_whitespace_is_tidied_in_single_line_fields(data_dir, write):
 BAD = "\\0\\x01\\x08\\x0b\\x0c\\x1f\\uFFFE\\uFFFF\\uFEFF"  # YAML escapes: XML-invalid or invisible
 
 
-def test_xml_invalid_characters_are_stripped_from_every_field(data_dir, write, client, app):
+def test_xml_invalid_characters_are_stripped_from_every_field(data_dir, write, client, publisher):
     write(
         REL,
         article(
@@ -692,8 +692,8 @@ def test_xml_invalid_characters_are_stripped_from_every_field(data_dir, write, c
     replace_in(data_dir / "sections.yaml", "  title: War", f'  title: "W{BAD}ar"')
     replace_in(data_dir / "site.yaml", "title: The Kyiv Ledger", f'title: "The{BAD} Kyiv Ledger"')
     replace_in(data_dir / REL, "authors: [francis-farrell]", "authors: [new-reporter]")
-    app.extensions["feeds"].refresh()
-    store = app.extensions["feeds"].store
+    publisher.refresh()
+    store = publisher.store
     assert [p for p in store.problems if p.severity == "error"] == []
     got = built(store)
     assert (got.title, got.subtitle, got.summary, got.tags) == (

@@ -10,6 +10,7 @@ import pytest
 
 from feeds.web import create_app
 from tests.editing import replace_in, save_by_rename, save_in_place, save_truncate_then_write
+from tests.helpers import publisher_of
 
 BOUND = 2.0  # the contract: an edit is live within 2 seconds
 ARTICLE = "articles/2026/02/japan-nato-purl.yaml"
@@ -23,7 +24,7 @@ def live(data_dir, clock):
     client = app.test_client()
     client.get("/healthz")  # the first request starts the reload thread
     yield client
-    app.extensions["feeds"].close()
+    publisher_of(app).close()
 
 
 def entries(client, path="/feed.atom"):

@@ -13,6 +13,7 @@ import pytest
 from feeds.cli import main
 from feeds.web import create_app
 from tests.editing import article, replace_in
+from tests.helpers import publisher_of
 
 JAPAN = "articles/2026/02/japan-nato-purl.yaml"
 JAPAN_ID = "tag:news.example.org,2026-02-10:japan-nato-purl"
@@ -88,7 +89,7 @@ def test_check_reports_the_same_problems_on_every_run(runner, data_dir, fields, 
             p for p in first[1]["problems"] if p["path"] == rel
         ]
     finally:
-        app.extensions["feeds"].close()
+        publisher_of(app).close()
 
 
 # -- 2. deleting an author or a section took their articles out of every feed --------------
@@ -97,7 +98,7 @@ def test_check_reports_the_same_problems_on_every_run(runner, data_dir, fields, 
 def test_removing_an_author_keeps_their_articles_and_says_why(data_dir, clock):
     app = serve(data_dir, clock)
     client = app.test_client()
-    publisher = app.extensions["feeds"]
+    publisher = publisher_of(app)
     try:
         before_site = ids(client)
         before_author = ids(client, "/authors/francis-farrell/feed.atom")
@@ -118,7 +119,7 @@ def test_removing_an_author_keeps_their_articles_and_says_why(data_dir, clock):
 def test_removing_a_section_keeps_its_articles(data_dir, clock):
     app = serve(data_dir, clock)
     client = app.test_client()
-    publisher = app.extensions["feeds"]
+    publisher = publisher_of(app)
     try:
         before_site = ids(client)
         before_section = ids(client, "/sections/culture/feed.json".replace(".json", ".atom"))
@@ -150,7 +151,7 @@ def test_a_renamed_author_with_formerly_keeps_every_article(data_dir, clock, run
     try:
         assert len(ids(app.test_client(), "/authors/f-farrell/feed.atom")) == 3
     finally:
-        app.extensions["feeds"].close()
+        publisher_of(app).close()
 
 
 # -- 3. a new file could take a published article's slug ----------------------------------
@@ -159,7 +160,7 @@ def test_a_renamed_author_with_formerly_keeps_every_article(data_dir, clock, run
 def test_a_new_file_never_takes_a_published_slug(data_dir, clock, runner):
     app = serve(data_dir, clock)
     client = app.test_client()
-    publisher = app.extensions["feeds"]
+    publisher = publisher_of(app)
     try:
         assert JAPAN_ID in ids(client)
         newcomer = "articles/2025/12/japan-nato-purl.yaml"  # sorts before the published one
@@ -212,7 +213,7 @@ def test_on_a_clash_a_draft_gives_way_and_the_first_published_keeps_its_id(data_
 def test_moving_the_site_keeps_every_id_and_moves_every_link(data_dir, clock, new_url):
     app = serve(data_dir, clock)
     client = app.test_client()
-    publisher = app.extensions["feeds"]
+    publisher = publisher_of(app)
     try:
         before = ids(client)
         replace_in(data_dir / "site.yaml", "url: https://news.example.org\n", f"url: {new_url}\n")
@@ -301,8 +302,8 @@ def test_a_meta_file_broken_while_nothing_ran_keeps_its_last_good_version(data_d
     app = serve(data_dir, clock)
     client = app.test_client()
     before = {path: ids(client, path) for path in ("/feed.atom", "/sections/war/feed.atom")}
-    app.extensions["feeds"].store.save_cache()
-    app.extensions["feeds"].close()
+    publisher_of(app).store.save_cache()
+    publisher_of(app).close()
     (data_dir / "sections.yaml").write_text("- slug: war\n  title: [War\n", encoding="utf-8")
     app = serve(data_dir, clock)  # a restart: the file is broken, the cache is not
     client = app.test_client()
@@ -311,4 +312,4 @@ def test_a_meta_file_broken_while_nothing_ran_keeps_its_last_good_version(data_d
         problems = client.get("/healthz").get_json()["problems"]
         assert [p["path"] for p in problems if p["severity"] == "error"] == ["sections.yaml"]
     finally:
-        app.extensions["feeds"].close()
+        publisher_of(app).close()

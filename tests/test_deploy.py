@@ -435,7 +435,7 @@ def test_static_export_same_size_edit_rebuilt_within_a_second_gets_a_new_etag(tm
         article = stack.data / ARTICLE
         article.write_text(article.read_text().replace("Japan could", "Tokyo could"))
         # As if the first build had just run: its file dated this very second, and the
-        # rebuild (about 0.4 s) finishing within it.
+        # rebuild, well under a second, finishing within it.
         time.sleep(1 - time.time() % 1)
         second = int(time.time())
         for name in ("sections/war/feed.rss", "sections/war/feed.rss.gz"):

@@ -302,7 +302,7 @@ def test_deep_nesting_is_reported_not_a_recursion_error(app, client, data_dir, m
             "yaml-deep-nesting",
         )
         for name, (text, line) in NESTED.items()
-        # PyYAML's pure scanner takes about a second over 10,000 '['s; one flow case will do.
+        # PyYAML's pure scanner is slow over thousands of '['s; one flow case will do.
         if loader == "libyaml" or name != "flow-list"
     ]
     append(

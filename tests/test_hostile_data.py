@@ -34,6 +34,7 @@ import feeds.load
 from feeds.load import parse_datetime
 from feeds.store import Store
 
+from .editing import replace_in
 from .helpers import FORMATS, publisher_of
 from .hostile import (
     ARTICLE,
@@ -72,13 +73,6 @@ def append(data_dir: Path, rel: str, text: str) -> int:
         old += "\n"
     path.write_text(old + text, encoding="utf-8")
     return len(old.splitlines()) + 1
-
-
-def replace(data_dir: Path, rel: str, old: str, new: str) -> None:
-    path = data_dir / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def line_of(text: str, start: str) -> int:
@@ -563,7 +557,7 @@ def big_file(path: Path, head: str) -> None:
 
 
 def test_a_50_mb_file_is_refused_before_parsing(app, client, data_dir, monkeypatch, publisher):
-    replace(data_dir, "site.yaml", "max_age: 300", "max_age: 300\nmax_file_bytes: 2000000")
+    replace_in(data_dir / "site.yaml", "max_age: 300", "max_age: 300\nmax_file_bytes: 2000000")
     big_file(data_dir / "articles/big.yaml", ARTICLE)
     big_file(data_dir / "authors.yaml", (data_dir / "authors.yaml").read_text(encoding="utf-8"))
     TRIED["oversized-file"] += 2
@@ -743,16 +737,15 @@ def every_field(data_dir: Path, make) -> None:
             f'  bio: "{make("bio")}"\n'
         ),
     )
-    replace(data_dir, "sections.yaml", "  title: War\n", f'  title: "{make("section")}"\n')
+    replace_in(data_dir / "sections.yaml", "  title: War\n", f'  title: "{make("section")}"\n')
     text = (data_dir / "site.yaml").read_text(encoding="utf-8")
     text = re.sub(r"(?m)^title: .*$", lambda _: f'title: "{make("site")}"', text)
     text = re.sub(
         r"(?m)^description: .*$", lambda _: f'description: "{make("site description")}"', text
     )
     (data_dir / "site.yaml").write_text(text, encoding="utf-8")
-    replace(
-        data_dir,
-        "sections.yaml",
+    replace_in(
+        data_dir / "sections.yaml",
         'description: "Front-line',
         f'description: "{make("section description")} Front-line',
     )

@@ -14,7 +14,8 @@ from typing import Any, NoReturn
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.helpers import unavailable
+from feeds.web import create_app
+from tests.helpers import publisher_of, unavailable
 
 INSTALL_HINT = (
     "install Debian's browser and its driver (apt-get install chromium chromium-driver, "
@@ -135,6 +136,17 @@ def _kill_group(service: Any) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(Exception):
         process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def serve_folder(data_dir: Path, clock) -> Iterator[str]:
+    """Serve an app over the data folder on 127.0.0.1 (no reload thread); yield its base URL."""
+    app = create_app({"DATA": str(data_dir), "CLOCK": clock, "POLL_INTERVAL": 0})
+    try:
+        with live_server(app) as base:
+            yield base
+    finally:
+        publisher_of(app).close()
 
 
 @contextlib.contextmanager

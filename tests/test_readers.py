@@ -27,8 +27,7 @@ from feeds import notify
 from feeds.cli import main
 from feeds.export import count_documents, documents
 from feeds.render import byline, local_time
-from feeds.web import create_app
-from tests.browser import live_server
+from tests.browser import serve_folder
 from tests.helpers import FORMATS, publisher_of, unavailable
 
 PLEDGE = "Nordic and Baltic states pledge joint air defence package for Ukraine"
@@ -355,12 +354,8 @@ def find_newsboat() -> str:
 @pytest.fixture
 def served(data_dir: Path, clock) -> Iterator[str]:
     """Serve the sample on 127.0.0.1; yield its base URL."""
-    app = create_app({"DATA": str(data_dir), "CLOCK": clock, "POLL_INTERVAL": 0})
-    try:
-        with live_server(app) as base:
-            yield base
-    finally:
-        publisher_of(app).close()
+    with serve_folder(data_dir, clock) as base:
+        yield base
 
 
 def newsboat_items(url: str, home: Path) -> dict[str, dict[str, str]]:

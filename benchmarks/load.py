@@ -115,7 +115,7 @@ def serving_figures(data: Path, seconds: int = 5) -> dict[str, float]:
                 url = f"{server.url}/feed.atom"
                 wait_until_up(url)
                 # Warm up: each worker renders the feed, starts its reload thread and
-                # writes the parse cache once (about a second of CPU at 10,000 articles).
+                # writes the parse cache once, which would otherwise count against it.
                 wrk(url, 3)
                 figures[f"{name}_200_rps"] = wrk(url, seconds)
                 figures[f"{name}_304_rps"] = wrk(url, seconds, conditional)

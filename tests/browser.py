@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-import pytest
 from flask import Flask
 from werkzeug.serving import make_server
+
+from feeds.web import create_app
+from tests.helpers import publisher_of, unavailable
 
 INSTALL_HINT = (
     "install Debian's browser and its driver (apt-get install chromium chromium-driver, "
@@ -41,10 +43,7 @@ WATCHDOG_SECONDS = 50
 
 def missing(what: str) -> NoReturn:
     """Skip the calling test for want of a browser; under CI=true fail it, so CI never skips."""
-    message = f"browser test needs {what}; {INSTALL_HINT}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (CI=true, so a missing browser is a failure)", pytrace=False)
-    pytest.skip(message)
+    unavailable(f"browser test needs {what}; {INSTALL_HINT}")
 
 
 def find_chromium() -> tuple[str, str]:
@@ -137,6 +136,17 @@ def _kill_group(service: Any) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(Exception):
         process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def serve_folder(data_dir: Path, clock) -> Iterator[str]:
+    """Serve an app over the data folder on 127.0.0.1 (no reload thread); yield its base URL."""
+    app = create_app({"DATA": str(data_dir), "CLOCK": clock, "POLL_INTERVAL": 0})
+    try:
+        with live_server(app) as base:
+            yield base
+    finally:
+        publisher_of(app).close()
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""Shared fixtures: a copy of the sample publication, an app over it, a client and a CLI runner."""
+"""Shared fixtures: a copy of the sample publication, an app over it, its publisher, a client
+and a CLI runner."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from feeds.web import create_app
+from tests.helpers import publisher_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data"
 # Later than every sample article, so the whole sample is live whatever the real date.
@@ -54,7 +56,13 @@ def app(data_dir: Path, clock: Clock):
         {"DATA": str(data_dir), "CLOCK": clock, "POLL_INTERVAL": 0, "SETTLE": 0, "TESTING": True}
     )
     yield app
-    app.extensions["feeds"].close()
+    publisher_of(app).close()
+
+
+@pytest.fixture
+def publisher(app):
+    """Return the app's publisher, for tests that reload or look at the served view."""
+    return publisher_of(app)
 
 
 @pytest.fixture

@@ -55,3 +55,10 @@ def save_truncate_then_write(path: Path, text: str) -> None:
         out.flush()
         time.sleep(0.05)
         out.write(text)
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Edit a data file as an editor would: replace the first `old`, which must be there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

@@ -10,19 +10,20 @@ from pathlib import Path
 
 import feedparser
 import lxml.html
+import pytest
 from click.testing import CliRunner
 from lxml import etree
 
 from feeds.cli import main
 from tests import editing
 from tests.editing import XML_INVALID
+from tests.helpers import FORMATS, publisher_of
 
-# A minimal valid article; its lines are numbered 1-5, so extra fields start on line 6.
-FORMATS = ("rss", "atom", "json")
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
 
 
+# A minimal valid article; its lines are numbered 1-5, so extra fields start on line 6.
 def article(*extra: str, **replace: str | None) -> str:
     """Return a minimal valid article titled "A hostile test", as editing.article does."""
     return editing.article(*extra, **{"title": "A hostile test", **replace})
@@ -146,7 +147,7 @@ def read_document(path: str, fmt: str, body: bytes) -> Document:
 
 def feed_paths(app) -> list[str]:
     """Return the path (without extension) of every feed document the app serves now."""
-    view, _ = app.extensions["feeds"].view()
+    view, _ = publisher_of(app).view()
     return [feed.path for feed in view.documents()]
 
 
@@ -177,6 +178,17 @@ def shown(detail) -> str:
     if detail.type in ("text/html", "application/xhtml+xml"):
         return html_text(detail.value)  # lxml has already decoded the entities
     return detail.value
+
+
+def tally_of(tried: Counter[str]):
+    """Return a module fixture that prints, after the module's tests, what they tried."""
+
+    @pytest.fixture(scope="module", autouse=True)
+    def _tally(request):
+        yield
+        print_tally(request.module.__name__, tried)
+
+    return _tally
 
 
 def print_tally(module: str, tally: Counter) -> None:

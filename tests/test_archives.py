@@ -9,6 +9,7 @@ import pytest
 
 from feeds.web import create_app
 from tests.conftest import Clock
+from tests.helpers import FORMATS, publisher_of
 
 
 def make_client(data_dir, items: int, archive_size: int):
@@ -53,7 +54,7 @@ def walk_json(client, path):
 @pytest.mark.parametrize("feed", ["", "/sections/war"])
 def test_walking_prev_archive_reaches_every_article_once_in_order(data_dir, archive_size, feed):
     app, client = make_client(data_dir, items=2, archive_size=archive_size)
-    view, _ = app.extensions["feeds"].view()
+    view, _ = publisher_of(app).view()
     expected = [a.id for a in (view.by_section["war"] if feed else view.live)]
     assert len(expected) > 4
 
@@ -90,13 +91,13 @@ def test_archive_documents_link_both_ways_and_are_cached_long(data_dir):
 
 def test_an_edit_to_an_old_article_changes_only_its_archive_document(data_dir):
     app, client = make_client(data_dir, items=2, archive_size=3)
-    view, _ = app.extensions["feeds"].view()
-    documents = [f"{f.path}.{fmt}" for f in view.documents() for fmt in ("rss", "atom", "json")]
+    view, _ = publisher_of(app).view()
+    documents = [f"{f.path}.{fmt}" for f in view.documents() for fmt in FORMATS]
     before = {path: client.get(path).headers["ETag"] for path in documents}
 
     old = data_dir / "articles/2026/02/kharkiv-drone-interceptors.yaml"  # the second oldest
     old.write_text(old.read_text().replace("frozen football pitch", "icy football pitch"))
-    app.extensions["feeds"].refresh()
+    publisher_of(app).refresh()
     after = {path: client.get(path).headers["ETag"] for path in documents}
     changed = {path for path in documents if before[path] != after[path]}
     article_id = "tag:news.example.org,2026-02-12:kharkiv-drone-interceptors"

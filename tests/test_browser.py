@@ -25,8 +25,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 import yaml
 
-from feeds.web import create_app
-from tests.browser import Browser, chromium, live_server
+from tests.browser import Browser, chromium, serve_folder
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DESKTOP = (1280, 900)
@@ -77,12 +76,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 
 @pytest.fixture
 def site(data_dir: Path, clock) -> Iterator[Site]:
-    app = create_app({"DATA": str(data_dir), "CLOCK": clock, "POLL_INTERVAL": 0})
-    try:
-        with live_server(app) as base:
-            yield Site(base, data_dir)
-    finally:
-        app.extensions["feeds"].close()
+    with serve_folder(data_dir, clock) as base:
+        yield Site(base, data_dir)
 
 
 def alternates(browser: Browser) -> list[dict[str, str]]:

@@ -17,33 +17,26 @@ from feeds.catalog import Catalog
 from feeds.render import render_feed
 from feeds.store import Store
 from tests.conftest import NOW
-from tests.editing import article
+from tests.editing import article, replace_in
 
 JAPAN = "articles/2026/02/japan-nato-purl.yaml"
 GRID = "articles/2026/02/winter-grid-repairs.yaml"
 
 
-def replace_in(data: Path, rel: str, old: str, new: str) -> None:
-    path = data / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (rel, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def retitle(data: Path) -> None:
-    replace_in(data, JAPAN, "title: Japan could", "title: Tokyo could")
+    replace_in(data / JAPAN, "title: Japan could", "title: Tokyo could")
 
 
 def rewrite_two_bodies(data: Path) -> None:
     for rel in (JAPAN, GRID):
-        replace_in(data, rel, "body: |\n", "body: |\n  An added first paragraph.\n\n")
+        replace_in(data / rel, "body: |\n", "body: |\n  An added first paragraph.\n\n")
     later = (NOW + timedelta(days=2)).isoformat()  # and the scheduled one
     (data / "articles" / "soon.yaml").write_text(article(published=f'"{later}"', title="Again"))
 
 
 def touch_updated(data: Path) -> None:
     # Now the newest change in the publication: the date of every feed with no entries.
-    replace_in(data, JAPAN, '"2026-02-10T18:40:00+02:00"', '"2026-05-30T09:00:00+02:00"')
+    replace_in(data / JAPAN, '"2026-02-10T18:40:00+02:00"', '"2026-05-30T09:00:00+02:00"')
 
 
 def break_a_file(data: Path) -> None:
@@ -56,15 +49,15 @@ def edit_a_scheduled_article(data: Path) -> None:
 
 
 def retag(data: Path) -> None:
-    replace_in(data, JAPAN, "tags:", "tags:\n  - A brand new tag")
+    replace_in(data / JAPAN, "tags:", "tags:\n  - A brand new tag")
 
 
 def move_section(data: Path) -> None:
-    replace_in(data, JAPAN, "section: war", "section: politics")
+    replace_in(data / JAPAN, "section: war", "section: politics")
 
 
 def redate(data: Path) -> None:
-    replace_in(data, JAPAN, '"Feb. 10, 2026 14:05"', '"Feb. 9, 2026 09:00"')
+    replace_in(data / JAPAN, '"Feb. 10, 2026 14:05"', '"Feb. 9, 2026 09:00"')
 
 
 def add_a_file(data: Path) -> None:
@@ -76,7 +69,7 @@ def delete_a_file(data: Path) -> None:
 
 
 def rename_an_author(data: Path) -> None:
-    replace_in(data, "authors.yaml", "name: Francis Farrell", "name: F. Farrell")
+    replace_in(data / "authors.yaml", "name: Francis Farrell", "name: F. Farrell")
 
 
 IN_PLACE = [retitle, rewrite_two_bodies, touch_updated, break_a_file]
@@ -155,7 +148,7 @@ def test_the_documents_an_edit_changed_are_found_without_looking_at_every_one(
     monkeypatch.setenv("FEEDS_CACHE_DIR", "off")
     if archives:  # the edited articles sit on archive pages of every feed they are in
         replace_in(
-            data_dir, "site.yaml", "items_per_feed: 50", "items_per_feed: 2\narchive_size: 2"
+            data_dir / "site.yaml", "items_per_feed: 50", "items_per_feed: 2\narchive_size: 2"
         )
     edit_a_scheduled_article(data_dir)
     with (data_dir / "authors.yaml").open("a", encoding="utf-8") as authors:

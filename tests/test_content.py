@@ -24,6 +24,7 @@ from feeds.text import body_url, body_warnings, render_markdown, slugify, tag_sl
 
 from .conftest import SAMPLE
 from .editing import article
+from .helpers import FORMATS, publisher_of
 
 BASE = "https://news.example.org/war/a-story"
 BODY_LINE = 5  # the line of `body:` in editing.ARTICLE
@@ -45,7 +46,7 @@ def write(data_dir: Path, name: str, *extra: str, **fields: str) -> str:
 
 
 def refreshed(app):
-    app.extensions["feeds"].refresh()
+    publisher_of(app).refresh()
     return app
 
 
@@ -89,7 +90,7 @@ FOOTNOTED = """
 """
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_footnotes_link_both_ways_in_every_format(app, client, data_dir, fmt):
     one = write(data_dir, "one", body=body(FOOTNOTED))
     two = write(data_dir, "two", body=body(FOOTNOTED))

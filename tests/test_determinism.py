@@ -12,10 +12,11 @@ SCRIPT = """
 import hashlib, json, sys
 from datetime import datetime, UTC
 from feeds.web import create_app
+from tests.helpers import publisher_of
 app = create_app({"DATA": sys.argv[1], "POLL_INTERVAL": 0,
                   "CLOCK": lambda: datetime(2026, 6, 1, 12, tzinfo=UTC)})
 client = app.test_client()
-view, _ = app.extensions["feeds"].view()
+view, _ = publisher_of(app).view()
 out = {}
 for feed in view.feeds():
     for fmt in ("rss", "atom"):

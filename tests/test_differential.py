@@ -93,7 +93,7 @@ SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
     derandomize=bool(os.environ.get("CI")),
     database=None if os.environ.get("CI") else settings.default.database,
-    # Shrinking replays whole sequences (about 0.1 s a step): minutes for a long one. CI
+    # Shrinking replays whole sequences, every step a reload: minutes for a long one. CI
     # reports the sequence as found, with every action listed; run without CI to shrink.
     phases=[p for p in Phase if p is not Phase.shrink or not os.environ.get("CI")],
     report_multiple_bugs=False,  # one bug shrunk well; FEEDS_DIFF_SKIP finds the next

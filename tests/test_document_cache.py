@@ -14,6 +14,7 @@ import feeds.publisher
 from feeds.publisher import MB, Document, Publisher
 from feeds.web import create_app
 from tests.editing import article
+from tests.helpers import FORMATS, publisher_of
 
 KINDS_OF_DOCUMENT = [
     ("feed", "site", "", "atom"),
@@ -33,7 +34,7 @@ def no_kept_bodies(monkeypatch) -> None:
 
 
 @pytest.fixture
-def publisher(data_dir, clock):
+def make_publisher(data_dir, clock):
     """Return a function making a Publisher over the sample with a budget in bytes."""
     made: list[Publisher] = []
 
@@ -76,7 +77,7 @@ def sizes(publisher: Publisher) -> dict[tuple, int]:
     """Return the size of every feed document, page and OPML, by key, all rendered."""
     view, _ = publisher.view()
     for feed in view.documents():
-        for fmt in ("rss", "atom", "json"):
+        for fmt in FORMATS:
             publisher.document(view, feed.kind, feed.slug, fmt, feed.page)
         publisher.page(view, feed.kind, feed.slug)
     publisher.opml(view)
@@ -92,11 +93,11 @@ def what(key: tuple) -> tuple:
     return key[2], key[3], key[4], key[6]
 
 
-def test_kept_bodies_stay_within_the_budget_and_the_least_recently_used_go_first(publisher):
-    size = sizes(publisher(100 * MB))
+def test_kept_bodies_stay_within_the_budget_and_the_least_recently_used_go_first(make_publisher):
+    size = sizes(make_publisher(100 * MB))
     # a, b, c fill the budget exactly; d, no larger than b, then needs b's room alone.
     d, b, a, c = sorted((key for key in size if key[5] == 0), key=size.get)[:4]
-    cache = publisher(size[a] + size[b] + size[c])
+    cache = make_publisher(size[a] + size[b] + size[c])
     for key in (a, b, c):
         get(cache, *what(key))
     assert cache.cache_contents().kept == (a, b, c)
@@ -108,15 +109,15 @@ def test_kept_bodies_stay_within_the_budget_and_the_least_recently_used_go_first
     assert contents.rendered == {a, b, c, d}
 
 
-def test_the_budget_holds_over_every_document_many_times(publisher):
-    size = sizes(publisher(100 * MB))
+def test_the_budget_holds_over_every_document_many_times(make_publisher):
+    size = sizes(make_publisher(100 * MB))
     budget = sum(size.values()) // 4
-    cache = publisher(budget)
+    cache = make_publisher(budget)
     view, _ = cache.view()
     for _ in range(2):  # the second time round, some hits and some renders again
         used = []
         for feed in view.documents():
-            for fmt in ("rss", "atom", "json"):
+            for fmt in FORMATS:
                 used.append(cache.locate(view, "feed", feed.kind, feed.slug, fmt, feed.page)[1])
                 cache.document(view, feed.kind, feed.slug, fmt, feed.page)
                 contents = cache.cache_contents()
@@ -129,10 +130,10 @@ def test_the_budget_holds_over_every_document_many_times(publisher):
     assert contents.rendered == set(used)
 
 
-def test_a_document_larger_than_the_budget_is_served_but_only_its_validators_kept(publisher):
-    size = sizes(publisher(100 * MB))
+def test_a_document_larger_than_the_budget_is_served_but_only_its_validators_kept(make_publisher):
+    size = sizes(make_publisher(100 * MB))
     small, large = min(size, key=size.get), max(size, key=size.get)
-    cache = publisher(size[small])
+    cache = make_publisher(size[small])
     for key in (small, large):
         document, _ = get(cache, *what(key))
         assert document.size == size[key]
@@ -143,8 +144,8 @@ def test_a_document_larger_than_the_budget_is_served_but_only_its_validators_kep
 
 
 @pytest.mark.parametrize("kind", KINDS_OF_DOCUMENT)
-def test_an_evicted_document_renders_again_byte_identical(publisher, renders, kind):
-    cache = publisher(0)
+def test_an_evicted_document_renders_again_byte_identical(make_publisher, renders, kind):
+    cache = make_publisher(0)
     first, key = get(cache, *kind)
     assert cache.cache_contents().kept == ()
     assert cache.validators(key) == first.validators
@@ -155,8 +156,8 @@ def test_an_evicted_document_renders_again_byte_identical(publisher, renders, ki
     assert (again.body, again.gzipped, again.etag) == (first.body, first.gzipped, first.etag)
 
 
-def test_a_kept_document_is_not_rendered_again(publisher, renders):
-    cache = publisher(16 * MB)
+def test_a_kept_document_is_not_rendered_again(make_publisher, renders):
+    cache = make_publisher(16 * MB)
     first, _ = get(cache, *KINDS_OF_DOCUMENT[0])
     assert get(cache, *KINDS_OF_DOCUMENT[0])[0] is first
     assert renders == ["render_feed"]
@@ -202,13 +203,13 @@ def test_a_conditional_request_before_any_render_renders_once(app, client, rende
     try:
         replay = other.test_client().get("/feed.rss", headers={"If-None-Match": etag})
     finally:
-        other.extensions["feeds"].close()
+        publisher_of(other).close()
     assert replay.status_code == 304
     assert renders == ["render_feed", "render_feed"]
 
 
-def test_a_data_change_drops_bodies_and_validators(publisher, data_dir):
-    cache = publisher(16 * MB)
+def test_a_data_change_drops_bodies_and_validators(make_publisher, data_dir):
+    cache = make_publisher(16 * MB)
     before = [get(cache, *kind)[1] for kind in KINDS_OF_DOCUMENT]
     assert set(cache.cache_contents().kept) == set(before)
     (data_dir / "articles/2026/03/late-news.yaml").write_text(
@@ -224,20 +225,21 @@ def test_a_data_change_drops_bodies_and_validators(publisher, data_dir):
     assert all(cache.validators(old) is None for old in before)
 
 
-def test_an_etag_from_before_a_data_change_gets_the_new_document(client, data_dir, renders):
+def test_an_etag_from_before_a_data_change_gets_the_new_document(
+    client, data_dir, renders, publisher
+):
     first = client.get("/feed.atom")
     (data_dir / "articles/2026/03/late-news.yaml").write_text(
         article(published='"2026-03-30 10:00"', title="Late news"), encoding="utf-8"
     )
-    client.application.extensions["feeds"].refresh()
+    publisher.refresh()
     replay = client.get("/feed.atom", headers={"If-None-Match": first.headers["ETag"]})
     assert replay.status_code == 200
     assert b"Late news" in replay.data
     assert replay.headers["ETag"] != first.headers["ETag"]
 
 
-def test_a_budget_of_0_serves_200_304_and_gzip_over_http(app, client):
-    publisher = app.extensions["feeds"]
+def test_a_budget_of_0_serves_200_304_and_gzip_over_http(publisher, client):
     assert publisher.document_cache_bytes == 0
     for path in URLS:
         plain = client.get(path)
@@ -262,11 +264,11 @@ def test_a_budget_of_0_serves_200_304_and_gzip_over_http(app, client):
     assert len(contents.rendered) == len(URLS)
 
 
-def test_threads_share_the_cache_safely(publisher):
+def test_threads_share_the_cache_safely(make_publisher):
     reference = {key: document for document, key in
-                 (get(publisher(100 * MB), *kind) for kind in KINDS_OF_DOCUMENT)}  # fmt: skip
+                 (get(make_publisher(100 * MB), *kind) for kind in KINDS_OF_DOCUMENT)}  # fmt: skip
     budget = sum(document.size for document in reference.values()) // 3
-    cache = publisher(budget)
+    cache = make_publisher(budget)
     failures: list[str] = []
 
     def poll(offset: int) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from feeds.cli import main
 from feeds.export import documents, file_path
+from tests.helpers import publisher_of
 
 
 def build(runner, data_dir, out) -> str:
@@ -18,7 +19,7 @@ def build(runner, data_dir, out) -> str:
 
 
 def every_url(app) -> list[str]:
-    publisher = app.extensions["feeds"]
+    publisher = publisher_of(app)
     view, _ = publisher.view()
     return [url for url, _ in documents(publisher, view)]
 

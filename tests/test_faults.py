@@ -31,6 +31,7 @@ from werkzeug.serving import make_server
 import feeds.store
 from feeds.web import create_app
 from tests.editing import save_by_rename, save_in_place, save_truncate_then_write
+from tests.helpers import FORMATS, publisher_of
 
 from .hostile import (
     ATOM_NS,
@@ -38,11 +39,11 @@ from .hostile import (
     article,
     assert_checked,
     errors,
-    print_tally,
     problems,
     put,
     read_every_feed,
     site_ids,
+    tally_of,
 )
 
 TRIED: Counter[str] = Counter()
@@ -50,14 +51,11 @@ ARTICLE = "articles/2026/02/japan-nato-purl.yaml"
 ARTICLE_ID = "tag:news.example.org,2026-02-10:japan-nato-purl"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tally():
-    yield
-    print_tally(__name__, TRIED)
+_tally = tally_of(TRIED)
 
 
 def refresh(app) -> None:
-    app.extensions["feeds"].refresh()
+    publisher_of(app).refresh()
 
 
 def titles(client) -> dict[str, str]:
@@ -317,7 +315,7 @@ def test_a_data_folder_swapped_by_symlink_is_picked_up(tmp_path, data_dir, clock
         assert titles(client)[ARTICLE_ID].startswith("V2 ")
         assert errors_anywhere(client) == []
     finally:
-        app.extensions["feeds"].close()
+        publisher_of(app).close()
 
 
 # --- Concurrent edits under load ---------------------------------------------------------------
@@ -345,7 +343,7 @@ POLLED = [
         "/tags/energy/feed",
         "/tags/books/feed",
     )
-    for fmt in ("rss", "atom", "json")
+    for fmt in FORMATS
 ]
 
 
@@ -497,7 +495,7 @@ def test_concurrent_edits_under_load(data_dir, clock):
         httpd.shutdown()
         httpd.server_close()
         serving.join(timeout=5)
-        app.extensions["feeds"].close()
+        publisher_of(app).close()
     staleness = {
         n: max(first_seen[(ids[rel], n)] - written[n] for rel in EDITED)
         for n in range(1, version + 1)

@@ -10,13 +10,14 @@ import pytest
 from feeds.catalog import KINDS
 from feeds.model import Article
 from feeds.render import byline
+from tests.helpers import publisher_of
 
 FORMATS = ("rss", "atom")
 CONTENT_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
 
 def all_feeds(app):
-    view, _ = app.extensions["feeds"].view()
+    view, _ = publisher_of(app).view()
     return list(view.feeds())
 
 
@@ -148,9 +149,9 @@ def test_index_page_links_every_feed_with_autodiscovery(app, client):
         assert feed.url("rss") in page
 
 
-def test_healthz_reports_counts_version_and_problems(client, write):
+def test_healthz_reports_counts_version_and_problems(client, write, publisher):
     write("articles/broken.yaml", "title: [unclosed\n")
-    client.application.extensions["feeds"].refresh()
+    publisher.refresh()
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok"
     assert body["articles"] == {"published": 16, "scheduled": 0, "draft": 1}

@@ -34,21 +34,22 @@ import feeds.load
 from feeds.load import parse_datetime
 from feeds.store import Store
 
+from .editing import replace_in
+from .helpers import FORMATS, publisher_of
 from .hostile import (
     ARTICLE,
-    FORMATS,
     XML_INVALID,
     article,
     assert_checked,
     check,
     errors,
-    print_tally,
     problems,
     put,
     read_document,
     read_every_feed,
     shown,
     site_ids,
+    tally_of,
 )
 
 TRIED: Counter[str] = Counter()
@@ -56,10 +57,7 @@ HOST = "news.example.org"
 KYIV = ZoneInfo("Europe/Kyiv")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tally():
-    yield
-    print_tally(__name__, TRIED)
+_tally = tally_of(TRIED)
 
 
 def id_of(rel: str, date: str = "2026-02-11") -> str:
@@ -75,13 +73,6 @@ def append(data_dir: Path, rel: str, text: str) -> int:
         old += "\n"
     path.write_text(old + text, encoding="utf-8")
     return len(old.splitlines()) + 1
-
-
-def replace(data_dir: Path, rel: str, old: str, new: str) -> None:
-    path = data_dir / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def line_of(text: str, start: str) -> int:
@@ -110,7 +101,7 @@ def run_batch(app, client, data_dir: Path, cases: list[Case], loads: dict[str, s
     for case in cases:
         put(data_dir, case.rel, case.content)
         TRIED[case.kind] += 1
-    app.extensions["feeds"].refresh()
+    publisher_of(app).refresh()
     # The server: every other article is still served; refused files are left out.
     after = site_ids(client)
     assert before <= after, before - after
@@ -305,7 +296,7 @@ def test_deep_nesting_is_reported_not_a_recursion_error(app, client, data_dir, m
             "yaml-deep-nesting",
         )
         for name, (text, line) in NESTED.items()
-        # PyYAML's pure scanner takes about a second over 10,000 '['s; one flow case will do.
+        # PyYAML's pure scanner is slow over thousands of '['s; one flow case will do.
         if loader == "libyaml" or name != "flow-list"
     ]
     append(
@@ -388,12 +379,12 @@ def test_duplicate_keys_multiple_documents_and_wrong_shapes(app, client, data_di
     ],
 )
 def test_wrong_shapes_in_shared_files_keep_the_last_good_version(
-    app, client, data_dir, rel, text, line, words
+    app, client, data_dir, rel, text, line, words, publisher
 ):
     TRIED["yaml-structure"] += 1
     before = site_ids(client)
     put(data_dir, rel, text)
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert site_ids(client) == before
     assert line in {p["line"] for p in errors(client, rel)}
     read_every_feed(app, client)
@@ -528,7 +519,9 @@ def assert_all_reported(client, data_dir: Path, expected: list[tuple[str, int, s
 
 
 @pytest.mark.parametrize(("value", "reads_as"), TRAPS, ids=[v or "empty" for v, _ in TRAPS])
-def test_implicit_types_in_every_text_field_are_reported(app, client, data_dir, value, reads_as):
+def test_implicit_types_in_every_text_field_are_reported(
+    app, client, data_dir, value, reads_as, publisher
+):
     cases, loads = trap_batch(data_dir, value, reads_as)
     expected, site_trap = meta_traps(data_dir, value, reads_as)
     TRIED["yaml-implicit-type"] += 5
@@ -536,7 +529,7 @@ def test_implicit_types_in_every_text_field_are_reported(app, client, data_dir, 
     assert_all_reported(client, data_dir, expected)
     expected = site_trap()
     TRIED["yaml-implicit-type"] += 2
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert_all_reported(client, data_dir, expected)
     # A broken site.yaml keeps its last good version: the title never becomes "False" or "750".
     parsed = feedparser.parse(client.get("/feed.atom").data)
@@ -563,8 +556,8 @@ def big_file(path: Path, head: str) -> None:
         out.truncate(BIG)
 
 
-def test_a_50_mb_file_is_refused_before_parsing(app, client, data_dir, monkeypatch):
-    replace(data_dir, "site.yaml", "max_age: 300", "max_age: 300\nmax_file_bytes: 2000000")
+def test_a_50_mb_file_is_refused_before_parsing(app, client, data_dir, monkeypatch, publisher):
+    replace_in(data_dir / "site.yaml", "max_age: 300", "max_age: 300\nmax_file_bytes: 2000000")
     big_file(data_dir / "articles/big.yaml", ARTICLE)
     big_file(data_dir / "authors.yaml", (data_dir / "authors.yaml").read_text(encoding="utf-8"))
     TRIED["oversized-file"] += 2
@@ -578,7 +571,7 @@ def test_a_50_mb_file_is_refused_before_parsing(app, client, data_dir, monkeypat
     monkeypatch.setattr(feeds.load, "compose", spy)
     before = site_ids(client)
     started = time.monotonic()
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert time.monotonic() - started < 2
     assert max(parsed_sizes, default=0) < 2_000_000, "a file over the limit was parsed"
     [problem] = errors(client, "articles/big.yaml")
@@ -631,7 +624,7 @@ def test_non_utf8_bytes_are_reported_on_their_line(app, client, data_dir):
     ],
     ids=["utf-8-bom", "utf-16-le-bom", "utf-16-be-bom"],
 )
-def test_files_with_a_byte_order_mark_load(app, client, data_dir, bom, codec):
+def test_files_with_a_byte_order_mark_load(app, client, data_dir, bom, codec, publisher):
     TRIED["encoding"] += 3
     text = article("subtitle: Київ, Україна", "tags: [Щедрик]", title="BOM story")
     put(data_dir, "articles/bom.yaml", bom + text.encode(codec))
@@ -643,7 +636,7 @@ def test_files_with_a_byte_order_mark_load(app, client, data_dir, bom, codec):
     )
     authors = (data_dir / "authors.yaml").read_text(encoding="utf-8")
     put(data_dir, "authors.yaml", bom + authors.encode(codec))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert [p for p in problems(client) if p["severity"] == "error"] == []
     documents = read_every_feed(app, client)
     atom = next(d for d in documents if d.path == "/sections/war/feed" and d.fmt == "atom")
@@ -655,7 +648,7 @@ def test_files_with_a_byte_order_mark_load(app, client, data_dir, bom, codec):
     assert code == 0, output
 
 
-def test_stray_byte_order_marks_inside_values_are_stripped(app, client, data_dir):
+def test_stray_byte_order_marks_inside_values_are_stripped(app, client, data_dir, publisher):
     TRIED["invisible-character"] += 4
     text = article(
         "subtitle: Sub\ufefftitle",
@@ -664,7 +657,7 @@ def test_stray_byte_order_marks_inside_values_are_stripped(app, client, data_dir
         body='"Bo\\uFEFFdy"',
     )
     put(data_dir, "articles/feff.yaml", "\ufeff" + text)
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert errors(client, "articles/feff.yaml") == []
     for document in read_every_feed(app, client):
         assert "\ufeff" not in document.body.decode(), document.path
@@ -679,7 +672,7 @@ def test_stray_byte_order_marks_inside_values_are_stripped(app, client, data_dir
 
 @pytest.mark.parametrize("loader", ["libyaml", "pure-python"])
 def test_lone_surrogate_escapes_are_reported_or_stripped(
-    app, client, data_dir, monkeypatch, loader
+    app, client, data_dir, monkeypatch, loader, publisher
 ):
     if loader == "pure-python":
         monkeypatch.setattr(feeds.load, "SafeLoader", yaml.SafeLoader)
@@ -693,7 +686,7 @@ def test_lone_surrogate_escapes_are_reported_or_stripped(
         put(data_dir, f"articles/surrogate/{name}.yaml", text)
         TRIED["lone-surrogate"] += 1
     before = site_ids(client)
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     documents = read_every_feed(app, client)
     served = {e.id: e for d in documents if d.fmt == "atom" for e in d.entries.values()}
     for name in writes:
@@ -744,29 +737,28 @@ def every_field(data_dir: Path, make) -> None:
             f'  bio: "{make("bio")}"\n'
         ),
     )
-    replace(data_dir, "sections.yaml", "  title: War\n", f'  title: "{make("section")}"\n')
+    replace_in(data_dir / "sections.yaml", "  title: War\n", f'  title: "{make("section")}"\n')
     text = (data_dir / "site.yaml").read_text(encoding="utf-8")
     text = re.sub(r"(?m)^title: .*$", lambda _: f'title: "{make("site")}"', text)
     text = re.sub(
         r"(?m)^description: .*$", lambda _: f'description: "{make("site description")}"', text
     )
     (data_dir / "site.yaml").write_text(text, encoding="utf-8")
-    replace(
-        data_dir,
-        "sections.yaml",
+    replace_in(
+        data_dir / "sections.yaml",
         'description: "Front-line',
         f'description: "{make("section description")} Front-line',
     )
 
 
-def test_every_character_xml_forbids_is_stripped_from_every_field(app, client, data_dir):
+def test_every_character_xml_forbids_is_stripped_from_every_field(app, client, data_dir, publisher):
     # test_load covers a sample of these characters; here: all of them, in every field,
     # including section and site descriptions.
     every_field(data_dir, lambda name: f"{name}{ESCAPED} end")
     TRIED["xml-forbidden-character"] += len(FORBIDDEN) * 16
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert [p for p in problems(client) if p["severity"] == "error"] == []
-    store = app.extensions["feeds"].store
+    store = publisher.store
     [got] = [a for a in store.catalog.articles if a.path == "articles/every.yaml"]
     assert (got.title, got.subtitle, got.summary, got.tags) == (
         "title end",
@@ -795,7 +787,7 @@ def test_every_character_xml_forbids_is_stripped_from_every_field(app, client, d
         assert "\ufeff" not in document.body.decode(), document.path
 
 
-def test_cdata_end_in_every_field_is_kept_as_text(app, client, data_dir):
+def test_cdata_end_in_every_field_is_kept_as_text(app, client, data_dir, publisher):
     every_field(data_dir, lambda name: f"{name} ]]> end")
     put(
         data_dir,
@@ -810,7 +802,7 @@ def test_cdata_end_in_every_field_is_kept_as_text(app, client, data_dir):
         ),
     )
     TRIED["cdata-end"] += 18
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert [p for p in problems(client) if p["severity"] == "error"] == []
     documents = read_every_feed(app, client)
     for document in documents:
@@ -832,11 +824,11 @@ def test_cdata_end_in_every_field_is_kept_as_text(app, client, data_dir):
 MARKUP = "<b>bold</b> & <script>alert(1)</script> &amp; &lt;i&gt;"
 
 
-def test_markup_in_titles_is_shown_as_text(app, client, data_dir):
+def test_markup_in_titles_is_shown_as_text(publisher, client, data_dir):
     escaped = MARKUP.replace('"', '\\"')
     every_field(data_dir, lambda name: f"{name} {escaped}")
     TRIED["markup-in-plain-text"] += 16
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert [p for p in problems(client) if p["severity"] == "error"] == []
     for fmt in FORMATS:
         body = client.get(f"/authors/every-author/feed.{fmt}").data
@@ -860,10 +852,10 @@ def test_markup_in_titles_is_shown_as_text(app, client, data_dir):
         assert not content.findall(".//script")  # the body may hold <b>: it is Markdown
 
 
-def test_markup_in_a_summary_is_shown_as_text_in_rss(app, client, data_dir):
+def test_markup_in_a_summary_is_shown_as_text_in_rss(publisher, client, data_dir):
     TRIED["markup-in-plain-text"] += 1
     put(data_dir, "articles/markup.yaml", article(f"summary: '{MARKUP}'"))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     parsed = feedparser.parse(client.get("/feed.rss").data)
     [entry] = [e for e in parsed.entries if e.id == id_of("articles/markup.yaml")]
     assert shown(entry.summary_detail) == MARKUP
@@ -995,11 +987,11 @@ def assert_sanitized(fragment: str, where: str) -> None:
             )
 
 
-def test_sanitizer_payloads_never_survive_in_any_format(app, client, data_dir):
+def test_sanitizer_payloads_never_survive_in_any_format(app, client, data_dir, publisher):
     body = "A first, harmless paragraph.\n\n" + "\n\n".join(PAYLOADS) + "\n\n" + " ".join(PAYLOADS)
     put(data_dir, "articles/xss.yaml", article(body=json.dumps(body), title="XSS"))
     TRIED["sanitizer-payload"] += 2 * len(PAYLOADS)
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert errors(client, "articles/xss.yaml") == []
     checked = 0
     for document in read_every_feed(app, client):
@@ -1073,7 +1065,7 @@ EXPECTED_URLS = {
 }
 
 
-def test_non_ascii_hosts_and_paths_are_encoded_on_output(app, client, data_dir):
+def test_non_ascii_hosts_and_paths_are_encoded_on_output(app, client, data_dir, publisher):
     put(
         data_dir,
         "articles/idn.yaml",
@@ -1086,7 +1078,7 @@ def test_non_ascii_hosts_and_paths_are_encoded_on_output(app, client, data_dir):
         ),
     )
     TRIED["non-ascii-url"] += 4
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert errors(client, "articles/idn.yaml") == []
     seen = 0
     for document in read_every_feed(app, client):
@@ -1108,7 +1100,7 @@ def test_non_ascii_hosts_and_paths_are_encoded_on_output(app, client, data_dir):
     assert seen == 9  # the site, war section and author feeds, in three formats
 
 
-def test_upper_case_non_ascii_hosts_are_idna_encoded(app, client, data_dir):
+def test_upper_case_non_ascii_hosts_are_idna_encoded(publisher, client, data_dir):
     put(
         data_dir,
         "articles/idn-upper.yaml",
@@ -1119,7 +1111,7 @@ def test_upper_case_non_ascii_hosts_are_idna_encoded(app, client, data_dir):
         ),
     )
     TRIED["non-ascii-url"] += 4
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     body = client.get("/feed.json").get_json()
     [item] = [i for i in body["items"] if i["id"] == id_of("articles/idn-upper.yaml")]
     assert item["url"] == "https://xn--e1afmkfd.xn--p1ai/a"
@@ -1253,13 +1245,15 @@ def test_same_slug_from_yml_and_yaml_is_a_clash(app, client, data_dir):
     run_batch(app, client, data_dir, cases, loads={"articles/same.yaml": "First"})
 
 
-def test_a_section_and_an_author_with_the_same_slug_have_separate_feeds(app, client, data_dir):
+def test_a_section_and_an_author_with_the_same_slug_have_separate_feeds(
+    app, client, data_dir, publisher
+):
     TRIED["identity-clash"] += 1
     append(
         data_dir, "authors.yaml", "- slug: war\n  name: War Reporter\n  role: Reporter\n  bio: B.\n"
     )
     put(data_dir, "articles/by-war.yaml", article(authors="[war]", title="By the war reporter"))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert [p for p in problems(client) if p["severity"] == "error"] == []
     read_every_feed(app, client)
     for fmt in FORMATS:
@@ -1295,12 +1289,14 @@ def test_a_section_and_an_author_with_the_same_slug_have_separate_feeds(app, cli
     [("Café.yaml", "cafe.yaml"), ("CAFE.yaml", "cafe.yaml"), ("Cafe\u0301.yaml", "Café.yaml")],
     ids=["accent", "case", "nfd-vs-nfc"],
 )
-def test_slugs_differing_in_case_or_accents_are_reported_as_a_clash(app, client, data_dir, names):
+def test_slugs_differing_in_case_or_accents_are_reported_as_a_clash(
+    app, client, data_dir, names, publisher
+):
     TRIED["identity-clash"] += 1
     first, second = sorted(names)
     put(data_dir, f"articles/{first}", article(title="First"))
     put(data_dir, f"articles/{second}", article(title="Second"))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     [problem] = errors(client, f"articles/{second}")
     assert f"slug 'cafe' is already used by articles/{first}" in problem["message"]
     for document in read_every_feed(app, client):
@@ -1363,10 +1359,10 @@ def non_ascii_urls(document) -> list[str]:
     return found
 
 
-def test_non_ascii_slugs_give_ascii_ids_and_urls(app, client, data_dir):
+def test_non_ascii_slugs_give_ascii_ids_and_urls(app, client, data_dir, publisher):
     TRIED["non-ascii-url"] += 2
     put(data_dir, "articles/київ.yaml", article("tags: [Україна]", title="Kyiv file"))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert errors(client, "articles/київ.yaml") == []
     found = {
         f"{d.path}.{d.fmt}": non_ascii_urls(d)

@@ -29,17 +29,15 @@ from werkzeug.serving import make_server
 from feeds.web import create_app
 
 from .conftest import NOW, SAMPLE
-from .hostile import article, print_tally, read_document
+from .helpers import FORMATS, publisher_of
+from .hostile import article, read_document, tally_of
 
 TRIED: Counter[str] = Counter()
 SITE = "https://news.example.org"
 CLOSE = b"Connection: close\r\n"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _tally():
-    yield
-    print_tally(__name__, TRIED)
+_tally = tally_of(TRIED)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +53,7 @@ def app(tmp_path_factory):
         {"DATA": str(data), "CLOCK": lambda: NOW, "POLL_INTERVAL": 0, "SETTLE": 0, "TESTING": True}
     )
     yield app
-    app.extensions["feeds"].close()
+    publisher_of(app).close()
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +369,7 @@ def test_a_non_ascii_tag_is_served_at_its_natural_url(client, server, spelling):
 
 
 def non_ascii_tags(app) -> list[str]:
-    view, _ = app.extensions["feeds"].view()
+    view, _ = publisher_of(app).view()
     slugs = [feed.slug for feed in view.feeds() if feed.kind == "tag" and not feed.slug.isascii()]
     assert len(slugs) == 2
     return slugs
@@ -380,7 +378,7 @@ def non_ascii_tags(app) -> list[str]:
 def test_non_ascii_tag_feeds_are_valid(app, client):
     # Whatever its slug, every tag feed the app lists is served at its listed URL.
     for slug in non_ascii_tags(app):
-        for fmt in ("rss", "atom", "json"):
+        for fmt in FORMATS:
             TRIED["path-trick"] += 1
             path = f"/tags/{slug}/feed.{fmt}"
             response = client.get(path)
@@ -638,10 +636,10 @@ def test_raw_bytes_in_conditional_headers_never_5xx(server, value):
             etree.fromstring(answer.body)
 
 
-def test_the_server_still_serves_every_feed_after_all_this(app, client, server):
-    view, _ = app.extensions["feeds"].view()
+def test_the_server_still_serves_every_feed_after_all_this(publisher, client, server):
+    view, _ = publisher.view()
     for feed in list(view.feeds())[:10]:
-        for fmt in ("rss", "atom", "json"):
+        for fmt in FORMATS:
             answer = raw(server, get(quote(f"{feed.path}.{fmt}"), extra=CLOSE))
             assert answer.status == 200, feed.path
             read_document(feed.path, fmt, answer.body)

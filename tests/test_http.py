@@ -10,6 +10,7 @@ from werkzeug.http import http_date, parse_date
 
 from feeds.http import accepts_gzip, etag_matches
 from tests.conftest import NOW
+from tests.helpers import assert_304
 
 FEEDS = ["/feed.rss", "/sections/war/feed.atom", "/authors/francis-farrell/feed.rss"]
 
@@ -26,14 +27,6 @@ def first(client, path):
     return response
 
 
-def assert_304(response, etag):
-    assert response.status_code == 304
-    assert response.data == b""
-    assert response.headers["ETag"] == etag
-    assert response.headers["Cache-Control"].startswith("public, max-age=")
-    assert response.headers["Vary"] == "Accept-Encoding"
-
-
 def test_200_carries_validators_and_caching_headers(first):
     etag = first.headers["ETag"]
     assert etag.startswith('"') and etag.endswith('"'), "a strong ETag"
@@ -43,8 +36,8 @@ def test_200_carries_validators_and_caching_headers(first):
     assert int(first.headers["Content-Length"]) == len(first.data)
 
 
-def test_last_modified_is_the_newest_entry_time(app, first, path):
-    view, _ = app.extensions["feeds"].view()
+def test_last_modified_is_the_newest_entry_time(publisher, first, path):
+    view, _ = publisher.view()
     feed = next(f for f in view.feeds() if path.startswith(f.path + "."))
     assert first.headers["Last-Modified"] == http_date(feed.updated)
 
@@ -109,10 +102,12 @@ def test_if_none_match_takes_precedence_over_if_modified_since(client, path, fir
     assert_304(fresh, etag)
 
 
-def test_deleting_the_newest_article_does_not_freeze_if_modified_since_pollers(client, data_dir):
+def test_deleting_the_newest_article_does_not_freeze_if_modified_since_pollers(
+    client, data_dir, publisher
+):
     first = client.get("/feed.rss")
     (data_dir / "articles/2026/03/drone-makers-export-debate.yaml").unlink()  # newest update
-    client.application.extensions["feeds"].refresh()
+    publisher.refresh()
     poll = client.get("/feed.rss", headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert parse_date(poll.headers["Last-Modified"]) < parse_date(first.headers["Last-Modified"])
     assert poll.status_code == 200

@@ -10,6 +10,7 @@ import feedparser
 import pytest
 
 from feeds.render import byline
+from tests.helpers import publisher_of
 
 VERSION = "https://jsonfeed.org/version/1.1"
 TOP_LEVEL = {
@@ -80,7 +81,7 @@ def check_json_feed(document: dict) -> None:
 
 
 def all_documents(app):
-    view, _ = app.extensions["feeds"].view()
+    view, _ = publisher_of(app).view()
     return list(view.documents())
 
 

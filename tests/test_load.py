@@ -18,7 +18,7 @@ from feeds.store import Store
 from feeds.text import SUMMARY_LIMIT
 
 from .conftest import NOW
-from .editing import XML_INVALID, article
+from .editing import XML_INVALID, article, replace_in
 
 REL = "articles/x.yaml"
 # A minimal valid article. Its lines are numbered 1-5; extra fields start on line 6.
@@ -384,13 +384,6 @@ def test_check_prints_path_line_message_and_exits_1(data_dir, write, runner, tex
 # --- Problems in site.yaml, sections.yaml and authors.yaml --------------------------------
 
 
-def replace_in(data_dir, rel: str, old: str, new: str) -> None:
-    path = data_dir / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 def append_to(data_dir, rel: str, text: str) -> int:
     """Append lines to a data file; return the line number of the first one."""
     path = data_dir / rel
@@ -431,7 +424,7 @@ def append_to(data_dir, rel: str, text: str) -> int:
     ids=["url-no-scheme", "url-javascript", "timezone", "items-not-number", "unknown-field"],
 )
 def test_site_problem_is_reported(data_dir, runner, old, new, line, words):
-    replace_in(data_dir, "site.yaml", old, new)
+    replace_in(data_dir / "site.yaml", old, new)
     found = [p for p in load(data_dir).problems if p.path == "site.yaml"]
     assert [p.line for p in found] == [line], found
     assert words in found[0].message
@@ -505,7 +498,7 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("kind", list(BROKEN))
-def test_one_bad_file_never_takes_down_the_others(app, client, data_dir, kind):
+def test_one_bad_file_never_takes_down_the_others(publisher, client, data_dir, kind):
     def site_feed_ids() -> set[str]:
         parsed = feedparser.parse(client.get("/feed.atom").data)
         assert parsed.bozo == 0, parsed.get("bozo_exception")
@@ -520,7 +513,7 @@ def test_one_bad_file_never_takes_down_the_others(app, client, data_dir, kind):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     (data_dir / "articles/good.yaml").write_text(article(title="Good"), encoding="utf-8")
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
 
     good_id = "tag:news.example.org,2026-02-11:good"
     assert site_feed_ids() == before | {good_id}
@@ -674,7 +667,7 @@ def test_whitespace_is_tidied_in_single_line_fields(data_dir, write):
 BAD = "\\0\\x01\\x08\\x0b\\x0c\\x1f\\uFFFE\\uFFFF\\uFEFF"  # YAML escapes: XML-invalid or invisible
 
 
-def test_xml_invalid_characters_are_stripped_from_every_field(data_dir, write, client, app):
+def test_xml_invalid_characters_are_stripped_from_every_field(data_dir, write, client, publisher):
     write(
         REL,
         article(
@@ -696,11 +689,11 @@ def test_xml_invalid_characters_are_stripped_from_every_field(data_dir, write, c
         f'- slug: new-reporter\n  name: "New{BAD} Reporter"\n  role: "Ro{BAD}le"\n'
         f'  bio: "B{BAD}io"\n',
     )
-    replace_in(data_dir, "sections.yaml", "  title: War", f'  title: "W{BAD}ar"')
-    replace_in(data_dir, "site.yaml", "title: The Kyiv Ledger", f'title: "The{BAD} Kyiv Ledger"')
-    replace_in(data_dir, REL, "authors: [francis-farrell]", "authors: [new-reporter]")
-    app.extensions["feeds"].refresh()
-    store = app.extensions["feeds"].store
+    replace_in(data_dir / "sections.yaml", "  title: War", f'  title: "W{BAD}ar"')
+    replace_in(data_dir / "site.yaml", "title: The Kyiv Ledger", f'title: "The{BAD} Kyiv Ledger"')
+    replace_in(data_dir / REL, "authors: [francis-farrell]", "authors: [new-reporter]")
+    publisher.refresh()
+    store = publisher.store
     assert [p for p in store.problems if p.severity == "error"] == []
     got = built(store)
     assert (got.title, got.subtitle, got.summary, got.tags) == (

@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 import feedparser
 from lxml import etree
 
+from tests.helpers import FORMATS
+
 SITE = "https://news.example.org"
 
 
@@ -54,14 +56,14 @@ def test_index_has_autodiscovery_for_the_site_feeds(client):
     }
 
 
-def test_index_lists_every_feed_with_counts_and_every_format(app, client):
+def test_index_lists_every_feed_with_counts_and_every_format(publisher, client):
     response = client.get("/")
     html = response.get_data(as_text=True)
     page = parse(client, "/")
     hrefs = {a["href"] for a in page.anchors}
-    view, _ = app.extensions["feeds"].view()
+    view, _ = publisher.view()
     for feed in view.feeds():
-        for fmt in ("rss", "atom", "json"):
+        for fmt in FORMATS:
             assert f"{feed.path}.{fmt}" in hrefs
         assert f'data-url="{feed.url("rss")}"' in html
         assert feed.name.replace("&", "&amp;") in html
@@ -91,14 +93,14 @@ def test_section_and_author_pages_preview_entries_and_discover_their_feeds(clien
     assert client.get("/authors/nobody/").status_code == 404
 
 
-def test_pages_escape_what_editors_write(client, data_dir, write):
+def test_pages_escape_what_editors_write(client, data_dir, write, publisher):
     authors = data_dir / "authors.yaml"
     authors.write_text(
         authors.read_text()
         + '- slug: mallory\n  name: "Mallory <script>alert(1)</script>"\n'
         + '  bio: "Bio with <b>markup</b> & an ampersand"\n'
     )
-    client.application.extensions["feeds"].refresh()
+    publisher.refresh()
     html = client.get("/authors/mallory/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
@@ -113,7 +115,7 @@ def test_pages_are_cached_and_conditional(client):
     assert replay.data == b""
 
 
-def test_opml_lists_every_feed_grouped_and_every_url_works(app, client):
+def test_opml_lists_every_feed_grouped_and_every_url_works(client, publisher):
     response = client.get("/feeds.opml")
     assert response.headers["Content-Type"] == "text/x-opml; charset=utf-8"
     root = etree.fromstring(response.data)
@@ -121,7 +123,7 @@ def test_opml_lists_every_feed_grouped_and_every_url_works(app, client):
     assert root.findtext("head/title")
     groups = root.findall("body/outline")
     assert [g.get("text") for g in groups] == ["Everything", "Sections", "Authors", "Tags"]
-    view, _ = app.extensions["feeds"].view()
+    view, _ = publisher.view()
     outlines = root.findall("body/outline/outline")
     assert len(outlines) == len(list(view.feeds()))
     for outline in outlines:

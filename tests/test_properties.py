@@ -31,6 +31,7 @@ from feeds.store import Store
 from feeds.text import tag_slug, tidy_line, xml_safe
 
 from .conftest import NOW, SAMPLE
+from .helpers import FORMATS
 
 EXAMPLES = int(os.environ.get("FEEDS_HYPOTHESIS_EXAMPLES", "60"))
 SETTINGS = settings(
@@ -224,7 +225,7 @@ def errors_in(store: Store, path: str) -> list:
 def rendered(store: Store, kind: str = "site", slug: str = "") -> dict[str, bytes]:
     feed = store.catalog.view(NOW).feed(kind, slug)
     assert feed is not None
-    return {fmt: render_feed(feed, fmt) for fmt in ("rss", "atom", "json")}
+    return {fmt: render_feed(feed, fmt) for fmt in FORMATS}
 
 
 def well_formed(documents: dict[str, bytes]) -> dict[str, object]:

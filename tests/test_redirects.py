@@ -20,6 +20,7 @@ from feeds.fastpath import moved
 from feeds.model import Section, Site
 from tests.conftest import SAMPLE
 from tests.editing import article
+from tests.helpers import FORMATS
 
 SITE = "https://news.example.org"
 # (URL segment, old slug, new slug): War became Conflict, Francis Farrell's slug changed.
@@ -69,8 +70,8 @@ def data_dir(data_dir: Path) -> Path:
     return data_dir
 
 
-def test_the_renamed_sample_loads_without_errors(app):
-    errors = [p for p in app.extensions["feeds"].store.problems if p.severity == "error"]
+def test_the_renamed_sample_loads_without_errors(publisher):
+    errors = [p for p in publisher.store.problems if p.severity == "error"]
     assert errors == []
 
 
@@ -118,7 +119,7 @@ def entry_ids(body: bytes, fmt: str) -> list[str]:
     return [entry.id for entry in parsed.entries]
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_a_reader_following_the_redirect_reads_the_renamed_feed(client, fmt):
     new = f"/sections/conflict/feed.{fmt}"
     response = client.get(f"/sections/war/feed.{fmt}", base_url=SITE, follow_redirects=True)
@@ -198,9 +199,9 @@ def test_a_current_slug_wins_over_an_old_one():
 MAP_LINE = re.compile(r'"([^"]+)" "([^"]+)";')
 
 
-def test_the_export_writes_a_redirect_map_the_server_agrees_with(app, client, tmp_path):
+def test_the_export_writes_a_redirect_map_the_server_agrees_with(publisher, client, tmp_path):
     out = tmp_path / "out"
-    build(app.extensions["feeds"], out)
+    build(publisher, out)
     text = (out / REDIRECTS).read_text(encoding="utf-8")
     pairs = [MAP_LINE.fullmatch(line).groups() for line in text.splitlines()]
     assert '"/sections/war/" "https://news.example.org/sections/conflict/";' in text.splitlines()

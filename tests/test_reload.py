@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import feedparser
 import pytest
 
 from feeds.web import create_app
-from tests.editing import save_by_rename, save_in_place, save_truncate_then_write
+from tests.editing import replace_in, save_by_rename, save_in_place, save_truncate_then_write
+from tests.helpers import publisher_of
 
 BOUND = 2.0  # the contract: an edit is live within 2 seconds
 ARTICLE = "articles/2026/02/japan-nato-purl.yaml"
@@ -24,7 +24,7 @@ def live(data_dir, clock):
     client = app.test_client()
     client.get("/healthz")  # the first request starts the reload thread
     yield client
-    app.extensions["feeds"].close()
+    publisher_of(app).close()
 
 
 def entries(client, path="/feed.atom"):
@@ -42,12 +42,6 @@ def wait_for(condition, bound=BOUND):
         if time.monotonic() - start > bound:
             pytest.fail(f"not seen within {bound} s")
         time.sleep(0.02)
-
-
-def replace_in(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def problems(client):

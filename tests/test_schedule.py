@@ -7,6 +7,7 @@ from datetime import timedelta
 import feedparser
 
 from tests.conftest import NOW
+from tests.helpers import publisher_of
 
 SCHEDULED = """
     title: Embargoed scoop about a secret summit
@@ -20,7 +21,7 @@ SCHEDULED = """
 
 def schedule(write, app, when):
     write("articles/2026/06/scoop.yaml", SCHEDULED.format(when=when.isoformat()))
-    app.extensions["feeds"].refresh()
+    publisher_of(app).refresh()
 
 
 def every_body(client) -> bytes:
@@ -79,13 +80,12 @@ def test_drafts_are_in_no_feed(client):
             assert b"post-war coalition framework" not in client.get(f"{path}.{fmt}").data
 
 
-def test_documents_of_before_the_moment_are_dropped(app, client, clock, write):
+def test_documents_of_before_the_moment_are_dropped(app, client, clock, write, publisher):
     schedule(write, app, NOW + timedelta(seconds=10))
     client.get("/feed.atom")
     client.get("/sections/war/feed.rss")
     clock.now = NOW + timedelta(seconds=10)
     client.get("/feed.atom")
-    publisher = app.extensions["feeds"]
     live = len(publisher.view()[0].live)
     contents = publisher.cache_contents()
     assert contents.kept, "the feed rendered after the moment is kept"
@@ -109,7 +109,7 @@ def tag_title(client, slug: str) -> str:
     return response.get_json()["title"]
 
 
-def test_a_tag_is_named_by_its_most_common_live_spelling(app, client, clock, write):
+def test_a_tag_is_named_by_its_most_common_live_spelling(publisher, client, clock, write):
     # The newest article's spelling is never the answer here: neither is the first seen.
     spellings = [("grain deal", -3), ("grain deal", -2), ("Grain Deal", -1)]
     spellings += [("GRAIN DEAL", 50), ("Grain Deal", 50.5)]  # scheduled
@@ -117,12 +117,12 @@ def test_a_tag_is_named_by_its_most_common_live_spelling(app, client, clock, wri
     for n, (tag, hours) in enumerate(spellings):
         when = (NOW + timedelta(hours=hours)).isoformat()
         write(f"articles/2026/06/tagged-{n}.yaml", TAGGED.format(n=n, when=when, tag=tag))
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert tag_title(client, "grain-deal").startswith("grain deal")  # 2 to 1
     assert tag_title(client, "danube-port").startswith("Danube port")
     for n in (8, 9):
         again = TAGGED.format(n=n, when=NOW.isoformat(), tag="GRAIN DEAL")
         write(f"articles/2026/06/tagged-{n}.yaml", again)
     clock.now = NOW + timedelta(hours=51)  # both scheduled ones are live too
-    app.extensions["feeds"].refresh()
+    publisher.refresh()
     assert tag_title(client, "grain-deal").startswith("GRAIN DEAL")  # 3 to 2 to 2

@@ -12,7 +12,8 @@ import pytest
 
 from feeds.cli import main
 from feeds.web import create_app
-from tests.editing import article
+from tests.editing import article, replace_in
+from tests.helpers import publisher_of
 
 JAPAN = "articles/2026/02/japan-nato-purl.yaml"
 JAPAN_ID = "tag:news.example.org,2026-02-10:japan-nato-purl"
@@ -22,12 +23,6 @@ FARRELL_ARTICLES = (
     "articles/2026/02/zaporizhzhia-front-line-report.yaml",
     "articles/2026/02/kharkiv-drone-interceptors.yaml",
 )
-
-
-def replace_in(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def remove_entry(path: Path, slug: str) -> None:
@@ -94,50 +89,38 @@ def test_check_reports_the_same_problems_on_every_run(runner, data_dir, fields, 
             p for p in first[1]["problems"] if p["path"] == rel
         ]
     finally:
-        app.extensions["feeds"].close()
+        publisher_of(app).close()
 
 
 # -- 2. deleting an author or a section took their articles out of every feed --------------
 
 
-def test_removing_an_author_keeps_their_articles_and_says_why(data_dir, clock):
-    app = serve(data_dir, clock)
-    client = app.test_client()
-    publisher = app.extensions["feeds"]
-    try:
-        before_site = ids(client)
-        before_author = ids(client, "/authors/francis-farrell/feed.atom")
-        remove_entry(data_dir / "authors.yaml", "francis-farrell")
-        publisher.refresh()
-        assert ids(client) == before_site
-        assert ids(client, "/authors/francis-farrell/feed.atom") == before_author
-        problems = client.get("/healthz").get_json()["problems"]
-        meta = [p for p in problems if p["path"] == "authors.yaml"]
-        assert len(meta) == 1 and meta[0]["severity"] == "warning", meta
-        assert "3 articles name the author 'francis-farrell'" in meta[0]["message"]
-        for rel in FARRELL_ARTICLES:  # each article says why too, at its line
-            assert any(p["path"] == rel and "unknown author" in p["message"] for p in problems)
-    finally:
-        publisher.close()
+def test_removing_an_author_keeps_their_articles_and_says_why(data_dir, client, publisher):
+    before_site = ids(client)
+    before_author = ids(client, "/authors/francis-farrell/feed.atom")
+    remove_entry(data_dir / "authors.yaml", "francis-farrell")
+    publisher.refresh()
+    assert ids(client) == before_site
+    assert ids(client, "/authors/francis-farrell/feed.atom") == before_author
+    problems = client.get("/healthz").get_json()["problems"]
+    meta = [p for p in problems if p["path"] == "authors.yaml"]
+    assert len(meta) == 1 and meta[0]["severity"] == "warning", meta
+    assert "3 articles name the author 'francis-farrell'" in meta[0]["message"]
+    for rel in FARRELL_ARTICLES:  # each article says why too, at its line
+        assert any(p["path"] == rel and "unknown author" in p["message"] for p in problems)
 
 
-def test_removing_a_section_keeps_its_articles(data_dir, clock):
-    app = serve(data_dir, clock)
-    client = app.test_client()
-    publisher = app.extensions["feeds"]
-    try:
-        before_site = ids(client)
-        before_section = ids(client, "/sections/culture/feed.json".replace(".json", ".atom"))
-        remove_entry(data_dir / "sections.yaml", "culture")
-        publisher.refresh()
-        assert ids(client) == before_site
-        assert ids(client, "/sections/culture/feed.atom") == before_section
-        meta = [
-            p for p in client.get("/healthz").get_json()["problems"] if p["path"] == "sections.yaml"
-        ]
-        assert ["3 articles name the section 'culture'" in p["message"] for p in meta] == [True]
-    finally:
-        publisher.close()
+def test_removing_a_section_keeps_its_articles(data_dir, client, publisher):
+    before_site = ids(client)
+    before_section = ids(client, "/sections/culture/feed.json".replace(".json", ".atom"))
+    remove_entry(data_dir / "sections.yaml", "culture")
+    publisher.refresh()
+    assert ids(client) == before_site
+    assert ids(client, "/sections/culture/feed.atom") == before_section
+    meta = [
+        p for p in client.get("/healthz").get_json()["problems"] if p["path"] == "sections.yaml"
+    ]
+    assert ["3 articles name the section 'culture'" in p["message"] for p in meta] == [True]
 
 
 def test_a_renamed_author_with_formerly_keeps_every_article(data_dir, clock, runner):
@@ -156,33 +139,27 @@ def test_a_renamed_author_with_formerly_keeps_every_article(data_dir, clock, run
     try:
         assert len(ids(app.test_client(), "/authors/f-farrell/feed.atom")) == 3
     finally:
-        app.extensions["feeds"].close()
+        publisher_of(app).close()
 
 
 # -- 3. a new file could take a published article's slug ----------------------------------
 
 
-def test_a_new_file_never_takes_a_published_slug(data_dir, clock, runner):
-    app = serve(data_dir, clock)
-    client = app.test_client()
-    publisher = app.extensions["feeds"]
-    try:
-        assert JAPAN_ID in ids(client)
-        newcomer = "articles/2025/12/japan-nato-purl.yaml"  # sorts before the published one
-        (data_dir / newcomer).parent.mkdir(parents=True)
-        (data_dir / newcomer).write_text(
-            article(title="A newcomer", published='"2026-02-20 10:00"'), encoding="utf-8"
-        )
-        publisher.refresh()
-        assert JAPAN_ID in ids(client)
-        titles = [e.title for e in feedparser.parse(client.get("/feed.atom").data).entries]
-        assert "A newcomer" not in titles
-        problems = client.get("/healthz").get_json()["problems"]
-        clash = [p for p in problems if "already used by" in p["message"]]
-        assert [(p["path"], p["severity"]) for p in clash] == [(newcomer, "error")], clash
-        assert JAPAN in clash[0]["message"]
-    finally:
-        publisher.close()
+def test_a_new_file_never_takes_a_published_slug(data_dir, client, publisher, runner):
+    assert JAPAN_ID in ids(client)
+    newcomer = "articles/2025/12/japan-nato-purl.yaml"  # sorts before the published one
+    (data_dir / newcomer).parent.mkdir(parents=True)
+    (data_dir / newcomer).write_text(
+        article(title="A newcomer", published='"2026-02-20 10:00"'), encoding="utf-8"
+    )
+    publisher.refresh()
+    assert JAPAN_ID in ids(client)
+    titles = [e.title for e in feedparser.parse(client.get("/feed.atom").data).entries]
+    assert "A newcomer" not in titles
+    problems = client.get("/healthz").get_json()["problems"]
+    clash = [p for p in problems if "already used by" in p["message"]]
+    assert [(p["path"], p["severity"]) for p in clash] == [(newcomer, "error")], clash
+    assert JAPAN in clash[0]["message"]
     # A cold check and a restart decide the same way.
     code, found = check_json(runner, data_dir)
     assert code == 1 and [p["path"] for p in found["problems"] if "already used" in p["message"]]
@@ -215,19 +192,13 @@ def test_on_a_clash_a_draft_gives_way_and_the_first_published_keeps_its_id(data_
     "new_url",
     ["https://www.kyivledger.example", "http://news.example.org/ledger", "https://example.net"],
 )
-def test_moving_the_site_keeps_every_id_and_moves_every_link(data_dir, clock, new_url):
-    app = serve(data_dir, clock)
-    client = app.test_client()
-    publisher = app.extensions["feeds"]
-    try:
-        before = ids(client)
-        replace_in(data_dir / "site.yaml", "url: https://news.example.org\n", f"url: {new_url}\n")
-        publisher.refresh()
-        assert ids(client) == before
-        parsed = feedparser.parse(client.get("/feed.atom").data)
-        assert all(entry.link.startswith(new_url + "/") for entry in parsed.entries)
-    finally:
-        publisher.close()
+def test_moving_the_site_keeps_every_id_and_moves_every_link(data_dir, client, publisher, new_url):
+    before = ids(client)
+    replace_in(data_dir / "site.yaml", "url: https://news.example.org\n", f"url: {new_url}\n")
+    publisher.refresh()
+    assert ids(client) == before
+    parsed = feedparser.parse(client.get("/feed.atom").data)
+    assert all(entry.link.startswith(new_url + "/") for entry in parsed.entries)
 
 
 def test_an_unpinned_id_authority_is_a_warning_with_the_line_to_add(data_dir, runner):
@@ -307,8 +278,8 @@ def test_a_meta_file_broken_while_nothing_ran_keeps_its_last_good_version(data_d
     app = serve(data_dir, clock)
     client = app.test_client()
     before = {path: ids(client, path) for path in ("/feed.atom", "/sections/war/feed.atom")}
-    app.extensions["feeds"].store.save_cache()
-    app.extensions["feeds"].close()
+    publisher_of(app).store.save_cache()
+    publisher_of(app).close()
     (data_dir / "sections.yaml").write_text("- slug: war\n  title: [War\n", encoding="utf-8")
     app = serve(data_dir, clock)  # a restart: the file is broken, the cache is not
     client = app.test_client()
@@ -317,4 +288,4 @@ def test_a_meta_file_broken_while_nothing_ran_keeps_its_last_good_version(data_d
         problems = client.get("/healthz").get_json()["problems"]
         assert [p["path"] for p in problems if p["severity"] == "error"] == ["sections.yaml"]
     finally:
-        app.extensions["feeds"].close()
+        publisher_of(app).close()

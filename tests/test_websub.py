@@ -15,6 +15,7 @@ from feeds.notify import Notifier
 from feeds.publisher import Publisher
 from feeds.web import create_app
 from tests.conftest import NOW, Clock
+from tests.helpers import FORMATS, publisher_of
 
 ARTICLE = "articles/2026/02/japan-nato-purl.yaml"
 
@@ -76,11 +77,11 @@ def hub_app(data_dir, receiver, clock):
         "NOTIFY_BACKOFF": 0.05,
     })  # fmt: skip
     yield app
-    app.extensions["feeds"].close()
+    publisher_of(app).close()
 
 
 def settle(app, receiver, expected_requests: int | None = None) -> None:
-    publisher = app.extensions["feeds"]
+    publisher = publisher_of(app)
     assert publisher.notifier.wait_idle(10)
     if expected_requests is not None:
         assert len(receiver.requests) == expected_requests
@@ -89,11 +90,11 @@ def settle(app, receiver, expected_requests: int | None = None) -> None:
 def test_an_edit_notifies_each_hub_once_per_changed_feed_url(hub_app, receiver, data_dir):
     client = hub_app.test_client()
     before = {f"{f.path}.{fmt}": client.get(f"{f.path}.{fmt}").data
-              for f in hub_app.extensions["feeds"].view()[0].documents()
-              for fmt in ("rss", "atom", "json")}  # fmt: skip
+              for f in publisher_of(hub_app).view()[0].documents()
+              for fmt in FORMATS}  # fmt: skip
     path = data_dir / ARTICLE
     path.write_text(path.read_text().replace("title: Japan could", "title: Tokyo could"))
-    hub_app.extensions["feeds"].refresh()
+    publisher_of(hub_app).refresh()
     settle(hub_app, receiver)
 
     changed = sorted(
@@ -113,7 +114,7 @@ def test_an_edit_notifies_each_hub_once_per_changed_feed_url(hub_app, receiver, 
 
     # Nothing changed: nothing is sent.
     count = len(receiver.requests)
-    hub_app.extensions["feeds"].refresh()
+    publisher_of(hub_app).refresh()
     settle(hub_app, receiver, expected_requests=count)
 
 
@@ -125,11 +126,11 @@ def test_failed_notifications_are_retried_with_backoff(hub_app, receiver, data_d
         .replace("title:", "title: Updated:", 1)
         .replace("title: Updated:", "title: Updated", 1)
     )
-    hub_app.extensions["feeds"].refresh()
+    publisher_of(hub_app).refresh()
     settle(hub_app, receiver)
     published = receiver.published()
     # Two failed attempts, then every URL delivered exactly once more.
-    delivered = [url for url, _ in hub_app.extensions["feeds"].notifier.delivered]
+    delivered = [url for url, _ in publisher_of(hub_app).notifier.delivered]
     assert len(receiver.requests) == len(delivered) + 2
     assert len(set(published)) == len([u for u in delivered if u.endswith("/hub")])
 
@@ -154,7 +155,7 @@ def test_a_scheduled_article_going_live_is_announced(hub_app, receiver, clock, w
         body: Soon.
     """,
     )
-    publisher = hub_app.extensions["feeds"]
+    publisher = publisher_of(hub_app)
     publisher.refresh()
     settle(hub_app, receiver)
     assert receiver.published() == []  # adding a scheduled article changes no feed yet

@@ -9,7 +9,6 @@ articles are live, the only thing the clock changes.
 from __future__ import annotations
 
 import hashlib
-import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,43 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from operator import attrgetter
-from typing import Literal
-from urllib.parse import quote
 
 from feeds.model import Article, Author, Problem, Section, Site
+from feeds.urls import KINDS, DocumentRef, Kind, feed_base, feed_document, public_url
 
-Kind = Literal["site", "section", "author", "tag"]
-KINDS: tuple[Kind, ...] = ("site", "section", "author", "tag")
-# The path segment each kind of feed lives under (the site-wide feed has none).
-KIND_PATHS: dict[Kind, str] = {
-    "site": "",
-    "section": "sections",
-    "author": "authors",
-    "tag": "tags",
-}
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def feed_base(kind: Kind, slug: str) -> str:
-    """Return a feed's URL path prefix, e.g. /sections/war (empty for the site feed)."""
-    prefix = KIND_PATHS[kind]
-    return f"/{prefix}/{slug}" if prefix else ""
-
-
-def public_url(site: Site, path: str) -> str:
-    """Return the public URL of a path on the site, percent-encoded (slugs may be Cyrillic)."""
-    return site.url + quote(path)
-
-
-def surrogate_key(kind: Kind, slug: str) -> str:
-    """Return the CDN key naming every document of one feed (ASCII, as headers must be)."""
-    return f"{kind}/{quote(slug, safe='')}" if slug else "site"
-
-
-def document_path(kind: Kind, slug: str, page: int) -> str:
-    """Return a feed document's URL path without extension: subscription (0) or archive."""
-    base = feed_base(kind, slug)
-    return f"{base}/archive/{page}" if page else f"{base}/feed"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -85,43 +52,15 @@ class Feed:
     @property
     def path(self) -> str:
         """Return this document's URL path without extension, e.g. /sections/war/feed."""
-        return self.page_path(self.page)
+        return self.document("").path[:-1]  # in no format: without the "." either
 
-    def page_path(self, page: int) -> str:
-        """Return the URL path, without extension, of the subscription (0) or an archive page."""
-        return document_path(self.kind, self.slug, page)
+    def document(self, fmt: str, page: int | None = None) -> DocumentRef:
+        """Return the reference of this document (or of another page) in one format."""
+        return feed_document(self.kind, self.slug, fmt, self.page if page is None else page)
 
-    def url(self, extension: str, page: int | None = None) -> str:
+    def url(self, fmt: str, page: int | None = None) -> str:
         """Return the absolute URL of this document (or of another page) in one format."""
-        path = self.page_path(self.page if page is None else page)
-        return public_url(self.site, f"{path}.{extension}")
-
-    @property
-    def surrogate_keys(self) -> str:
-        """Return the CDN purge keys of every document of this feed (all formats and pages)."""
-        return f"feeds {surrogate_key(self.kind, self.slug)}"
-
-    def cache_control(self, now: datetime) -> str:
-        """Return the Cache-Control value for this document at `now`."""
-        value = f"public, max-age={self.max_age(now)}"
-        if self.site.stale_while_revalidate:
-            value += f", stale-while-revalidate={self.site.stale_while_revalidate}"
-        if self.site.stale_if_error:
-            value += f", stale-if-error={self.site.stale_if_error}"
-        return value
-
-    def max_age(self, now: datetime) -> int:
-        """Return the cache lifetime, cut short by the next scheduled article that changes it.
-
-        A full archive document never changes unless an article in it is edited, so it
-        gets the long archive lifetime.
-        """
-        if self.complete:
-            return self.site.archive_max_age
-        if self.next_change is None:
-            return self.site.max_age
-        remaining = (self.next_change - now).total_seconds()
-        return max(0, min(self.site.max_age, math.floor(remaining)))
+        return public_url(self.site, self.document(fmt, page).path)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -370,7 +309,8 @@ class View:
             yield feed
             for page in range(1, feed.pages + 1):
                 archive = self.feed(feed.kind, feed.slug, page)
-                assert archive is not None
+                if archive is None:
+                    raise LookupError(f"{feed.path}: archive page {page} is missing")
                 yield archive
 
     def feed(self, kind: Kind, slug: str = "", page: int = 0) -> Feed | None:
@@ -389,19 +329,19 @@ class View:
             section = catalog.sections[slug]
             name = section.title
             description = section.description or f"{section.title} from {site.title}"
-            home = public_url(site, f"/sections/{slug}/")
+            home = public_url(site, DocumentRef("page", kind, slug).path)
             articles = self.by_section.get(slug, [])
         elif kind == "author" and slug in catalog.authors:
             author = catalog.authors[slug]
             name = author.name
             role = f", {author.role}" if author.role else ""
             description = f"Articles by {author.name}{role}, in {site.title}"
-            home = author.url or public_url(site, f"/authors/{slug}/")
+            home = author.url or public_url(site, DocumentRef("page", kind, slug).path)
             articles = self.by_author.get(slug, [])
         elif kind == "tag" and slug in self.by_tag:
             name = self.tag_names[slug]
             description = f"Articles tagged “{name}” in {site.title}"
-            home = public_url(site, f"/tags/{slug}/")
+            home = public_url(site, DocumentRef("page", kind, slug).path)
             articles = self.by_tag[slug]
         else:
             return None

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from feeds.catalog import Feed, Kind, View
 from feeds.render import MEDIA_TYPES, _rfc822, byline, local_time
+from feeds.urls import FORMATS, DocumentRef
 
 FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 GROUP_LABELS: dict[Kind, str] = {
@@ -85,7 +86,18 @@ def _breakable(url: str) -> Markup:
 
 _templates.filters["when"] = _when
 _templates.filters["breakable"] = _breakable
-_templates.globals.update(FORMAT_LABELS=FORMAT_LABELS, MEDIA_TYPES=MEDIA_TYPES)
+
+
+def _path(document: str, feed: Feed | None = None) -> str:
+    """Return the URL path of a page or site-wide document: of the site, or of a feed."""
+    if feed is None:
+        return DocumentRef(document).path
+    return DocumentRef(document, feed.kind, feed.slug).path
+
+
+_templates.globals.update(
+    FORMAT_LABELS=FORMAT_LABELS, MEDIA_TYPES=MEDIA_TYPES, FORMATS=FORMATS, path=_path
+)
 
 
 def entry_count(view: View, feed: Feed) -> int:

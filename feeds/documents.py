@@ -18,7 +18,8 @@ from datetime import datetime
 
 from werkzeug.http import http_date
 
-from feeds.catalog import Feed, View
+from feeds.catalog import View
+from feeds.feed import Feed
 from feeds.http import surrogate_keys, websub_links
 from feeds.pages import render_feed_page, render_index, render_opml, render_subscribe_page
 from feeds.render import CONTENT_TYPES, render_feed

@@ -30,7 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from feeds.catalog import Feed, View
+from feeds.catalog import View
+from feeds.feed import Feed
 from feeds.http import surrogate_key
 from feeds.model import Site
 from feeds.urls import FORMATS, DocumentRef, Kind, document_url, feed_document
@@ -44,9 +45,7 @@ def content_key(feed: Feed) -> tuple:
     entries = feed.entries
     return (
         feed.site,
-        feed.title,
-        feed.description,
-        feed.home_url,
+        feed.about,
         feed.updated,
         feed.page,
         feed.pages,

@@ -11,9 +11,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from lxml import etree
 from markupsafe import Markup, escape
 
-from feeds.catalog import Feed, Kind, View
+from feeds.catalog import View
+from feeds.feed import Feed
 from feeds.render import MEDIA_TYPES, _rfc822, byline, local_time
-from feeds.urls import FORMATS, DocumentRef
+from feeds.urls import FORMATS, DocumentRef, Kind
 
 FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 GROUP_LABELS: dict[Kind, str] = {
@@ -102,10 +103,7 @@ _templates.globals.update(
 
 def entry_count(view: View, feed: Feed) -> int:
     """Return how many live articles a feed has in all, archives included."""
-    if feed.kind == "site":
-        return len(view.live)
-    index = {"section": view.by_section, "author": view.by_author, "tag": view.by_tag}
-    return len(index[feed.kind].get(feed.slug, []))
+    return len(view.articles(feed.kind, feed.slug))
 
 
 def _render(template: str, **context) -> bytes:

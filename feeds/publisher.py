@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feeds import notify
-from feeds.catalog import Catalog, Feed, View
+from feeds.catalog import Catalog, View
 from feeds.documents import CacheContents, Document, DocumentCache, Key, Validators
+from feeds.feed import Feed
 from feeds.reloader import Reloader
 from feeds.store import Store
 from feeds.text import tag_slug

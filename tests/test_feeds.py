@@ -7,9 +7,9 @@ import calendar
 import feedparser
 import pytest
 
-from feeds.catalog import KINDS
 from feeds.model import Article
 from feeds.render import byline
+from feeds.urls import KINDS
 
 FORMATS = ("rss", "atom")
 CONTENT_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}

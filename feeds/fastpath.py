@@ -82,7 +82,7 @@ def respond(found: Found, environ: dict, start_response: Callable) -> Iterable[b
     if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
     document = None
     if if_none_match is not None or if_modified_since:
-        validators = found.validators
+        validators = found.validators()
         if validators is None:
             document = found.document()
             validators = document.validators

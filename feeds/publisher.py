@@ -64,17 +64,20 @@ def document_cache_budget(environ: Mapping[str, str]) -> int:
 class Found(NamedTuple):
     """A document found for a request: the feed it presents, at `now`, and its cache entry.
 
-    `validators` is None when the document was not rendered yet in this state of the data;
-    `document()` renders it then, or when the cache has evicted its bodies. A named tuple,
-    made once per request: cheaper to build than a frozen dataclass (see DocumentRef).
+    A named tuple, made once per request: cheaper to build than a frozen dataclass (see
+    DocumentRef). Nothing is looked up until asked: a 200 needs no validators.
     """
 
     feed: Feed
     now: datetime
-    validators: Validators | None
     key: Key
     view: View
     cache: DocumentCache
+
+    def validators(self) -> Validators | None:
+        """Return what a 304 needs, or None if the document was not rendered yet in this
+        state of the data (document() renders it then)."""
+        return self.cache.validators(self.key)
 
     def document(self) -> Document:
         """Return the document's bodies and headers, rendering them if they are not kept."""
@@ -177,8 +180,7 @@ class Publisher:
             path = moved(view, ref)
             return None if path is None else Moved(path, view)
         key = (catalog.version, len(view.live), ref)
-        cache = self.documents
-        return Found(feed, now, cache.validators(key), key, view, cache)
+        return Found(feed, now, key, view, self.documents)
 
     def document(self, view: View, ref: DocumentRef) -> Document | None:
         """Return a document of a view, rendered or from the cache, or None if it has none."""

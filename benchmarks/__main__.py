@@ -23,16 +23,18 @@ from pathlib import Path
 
 from benchmarks.generate import generate
 from feeds.load import read_article
-from feeds.publisher import FORMATS, Publisher
+from feeds.publisher import Publisher
+from feeds.urls import FORMATS, feed_document
 
 # Run in a fresh process: time to the first feed, then the bare C-loader parse.
 COLD = """
 import json, os, sys, time
 start = time.perf_counter()
 from feeds.publisher import Publisher
+from feeds.urls import feed_document
 publisher = Publisher(sys.argv[1], poll_interval=0)
 view, _ = publisher.view()
-publisher.document(view, "site", "", "atom")
+publisher.document(view, feed_document("site", "", "atom"))
 first_feed = time.perf_counter() - start
 
 import yaml
@@ -63,7 +65,8 @@ def rss():
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
-from feeds.publisher import FORMATS, Publisher
+from feeds.publisher import Publisher
+from feeds.urls import FORMATS, feed_document
 import feeds.web  # import everything serving needs before the baseline
 before = rss()
 publisher = Publisher(sys.argv[1], poll_interval=0)
@@ -71,7 +74,7 @@ view, _ = publisher.view()
 loaded = rss()
 for feed in view.feeds():
     for fmt in FORMATS:
-        publisher.document(view, feed.kind, feed.slug, fmt)
+        publisher.document(view, feed.document(fmt))
 print(json.dumps({
     "loaded_bytes": loaded - before,
     "rendered_bytes": rss() - before,
@@ -162,7 +165,7 @@ def edit_figures(root: Path, runs: int) -> dict[str, float]:
     """Measure an edit in a running publisher: noticing it, and serving its new bytes."""
     publisher = Publisher(root, poll_interval=0, settle=0)
     view, _ = publisher.view()
-    publisher.document(view, "site", "", "atom")
+    publisher.document(view, feed_document("site", "", "atom"))
     editor = Editor(root)
     after_noticing: list[float] = []
     after_moving: list[float] = []
@@ -172,7 +175,7 @@ def edit_figures(root: Path, runs: int) -> dict[str, float]:
         start = time.perf_counter()
         publisher.store.refresh()  # the catalog is swapped in here: requests see it
         view, _ = publisher.view()
-        document, _ = publisher.document(view, "site", "", "atom")
+        document = publisher.document(view, feed_document("site", "", "atom"))
         assert f"Edit {editor.count} ".encode() in document.body
         served = time.perf_counter()
         # From the moment the poll knew which file changed: measured, not the difference
@@ -215,7 +218,7 @@ def render_figures(root: Path, runs: int = 1) -> dict[str, float]:
     bodies = time.perf_counter() - start
     for feed in feeds:
         for fmt in FORMATS:
-            publisher.document(view, feed.kind, feed.slug, fmt)
+            publisher.document(view, feed.document(fmt))
     total = time.perf_counter() - start
     publisher.close()
     return {

@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from feeds.publisher import Publisher
+from feeds.urls import feed_document
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -94,7 +95,7 @@ def serving_figures(data: Path, seconds: int = 5) -> dict[str, float]:
         raise RuntimeError("wrk is not installed: apt-get install wrk")
     publisher = Publisher(data, poll_interval=0)
     view, _ = publisher.view()
-    document, _ = publisher.document(view, "site", "", "atom")
+    document = publisher.document(view, feed_document("site", "", "atom"))
     representation = document.identity
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as scratch:

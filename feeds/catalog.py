@@ -9,7 +9,6 @@ articles are live, the only thing the clock changes.
 from __future__ import annotations
 
 import hashlib
-import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,111 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from operator import attrgetter
-from typing import Literal
-from urllib.parse import quote
 
+from feeds.feed import FEED_KINDS, Feed
 from feeds.model import Article, Author, Problem, Section, Site
+from feeds.urls import KINDS, Kind
+from feeds.wording import describe
 
-Kind = Literal["site", "section", "author", "tag"]
-KINDS: tuple[Kind, ...] = ("site", "section", "author", "tag")
-# The path segment each kind of feed lives under (the site-wide feed has none).
-KIND_PATHS: dict[Kind, str] = {
-    "site": "",
-    "section": "sections",
-    "author": "authors",
-    "tag": "tags",
-}
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def feed_base(kind: Kind, slug: str) -> str:
-    """Return a feed's URL path prefix, e.g. /sections/war (empty for the site feed)."""
-    prefix = KIND_PATHS[kind]
-    return f"/{prefix}/{slug}" if prefix else ""
-
-
-def public_url(site: Site, path: str) -> str:
-    """Return the public URL of a path on the site, percent-encoded (slugs may be Cyrillic)."""
-    return site.url + quote(path)
-
-
-def surrogate_key(kind: Kind, slug: str) -> str:
-    """Return the CDN key naming every document of one feed (ASCII, as headers must be)."""
-    return f"{kind}/{quote(slug, safe='')}" if slug else "site"
-
-
-def document_path(kind: Kind, slug: str, page: int) -> str:
-    """Return a feed document's URL path without extension: subscription (0) or archive."""
-    base = feed_base(kind, slug)
-    return f"{base}/archive/{page}" if page else f"{base}/feed"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Feed:
-    """One feed's description and entries, everything a renderer needs."""
-
-    site: Site
-    kind: Kind
-    slug: str
-    name: str  # what the feed is about: the site's, section's, author's or tag's name
-    title: str
-    description: str
-    home_url: str  # the HTML page the feed is about
-    entries: tuple[Article, ...]
-    updated: datetime  # newest published/updated time among the entries
-    sections: Mapping[str, Section]
-    authors: Mapping[str, Author]
-    tag_names: Mapping[str, str]  # tag slug -> display name
-    next_change: datetime | None = None  # when a scheduled article changes this document
-    page: int = 0  # 0: the subscription document; 1 (oldest) to `pages`: archive documents
-    pages: int = 0  # how many archive documents the feed has (RFC 5005)
-    complete: bool = False  # an archive document that is full, so stable
-
-    @property
-    def base(self) -> str:
-        """Return the feed's URL path prefix, e.g. /sections/war (empty for the site feed)."""
-        return feed_base(self.kind, self.slug)
-
-    @property
-    def path(self) -> str:
-        """Return this document's URL path without extension, e.g. /sections/war/feed."""
-        return self.page_path(self.page)
-
-    def page_path(self, page: int) -> str:
-        """Return the URL path, without extension, of the subscription (0) or an archive page."""
-        return document_path(self.kind, self.slug, page)
-
-    def url(self, extension: str, page: int | None = None) -> str:
-        """Return the absolute URL of this document (or of another page) in one format."""
-        path = self.page_path(self.page if page is None else page)
-        return public_url(self.site, f"{path}.{extension}")
-
-    @property
-    def surrogate_keys(self) -> str:
-        """Return the CDN purge keys of every document of this feed (all formats and pages)."""
-        return f"feeds {surrogate_key(self.kind, self.slug)}"
-
-    def cache_control(self, now: datetime) -> str:
-        """Return the Cache-Control value for this document at `now`."""
-        value = f"public, max-age={self.max_age(now)}"
-        if self.site.stale_while_revalidate:
-            value += f", stale-while-revalidate={self.site.stale_while_revalidate}"
-        if self.site.stale_if_error:
-            value += f", stale-if-error={self.site.stale_if_error}"
-        return value
-
-    def max_age(self, now: datetime) -> int:
-        """Return the cache lifetime, cut short by the next scheduled article that changes it.
-
-        A full archive document never changes unless an article in it is edited, so it
-        gets the long archive lifetime.
-        """
-        if self.complete:
-            return self.site.archive_max_age
-        if self.next_change is None:
-            return self.site.max_age
-        remaining = (self.next_change - now).total_seconds()
-        return max(0, min(self.site.max_age, math.floor(remaining)))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +40,9 @@ class Catalog:
     # swapped in; nothing else about any document changed (see notify.snapshot).
     edited_from: str = field(default="", repr=False, compare=False)
     edited: tuple[Article, ...] = field(default=(), repr=False, compare=False)
+    # Given by replacing(), whose articles have the same dates in the same order; else
+    # computed on first use (see _schedule).
+    schedule: Sequence[datetime] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -192,9 +96,8 @@ class Catalog:
             version=version,
             edited_from=self.version,
             edited=tuple(replaced.values()),
+            schedule=self._schedule,
         )
-        if "_schedule" in self.__dict__:  # the same dates, in the same order
-            catalog.__dict__["_schedule"] = self._schedule
         for count, view in self._views.items():
             catalog._views[count] = view.replacing(catalog, replaced, olds)
         return catalog
@@ -215,9 +118,11 @@ class Catalog:
         return table
 
     @cached_property
-    def _schedule(self) -> list[datetime]:
+    def _schedule(self) -> Sequence[datetime]:
         """Return the publication times of non-draft articles, ascending: the articles are
         newest first, so read backwards they need no sorting."""
+        if self.schedule is not None:
+            return self.schedule
         return [a.published for a in reversed(self.articles) if not a.draft]
 
     def live_count(self, now: datetime) -> int:
@@ -229,7 +134,7 @@ class Catalog:
         count = self.live_count(now)
         view = self._views.get(count)
         if view is None:
-            view = self._views.setdefault(count, View(self, now))
+            view = self._views.setdefault(count, View.at(self, now))
         return view
 
     def counts(self, now: datetime) -> dict[str, int]:
@@ -263,8 +168,27 @@ def version_of(parts: Iterable[tuple[str, str]]) -> str:
 class View:
     """The catalog at one moment: live articles indexed by section, author and tag."""
 
-    def __init__(self, catalog: Catalog, now: datetime):
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        live: tuple[Article, ...],
+        upcoming: list[Article],
+        indexes: Mapping[Kind, dict[str, list[Article]]],
+        tag_names: dict[str, str],
+    ):
+        """Hold a view's parts; View.at builds them from a catalog, replacing() from a view."""
         self.catalog = catalog
+        self.live = live
+        self._upcoming = upcoming  # scheduled, soonest first
+        # Per kind of feed, its slugs' live articles, newest first (the site's under "").
+        self.indexes = indexes
+        self.tag_names = tag_names  # tag slug -> the spelling shown
+        self._feeds: dict[tuple[Kind, str, int], Feed | None] = {}
+
+    @classmethod
+    def at(cls, catalog: Catalog, now: datetime) -> View:
+        """Return the publication as readers see it at `now`."""
         live: list[Article] = []
         upcoming: list[Article] = []
         # defaultdicts, not setdefault(key, []), which makes a list per call to throw away.
@@ -273,7 +197,8 @@ class View:
         by_tag: defaultdict[str, list[Article]] = defaultdict(list)
         first_spelling: dict[str, str] = {}
         spelled_apart: set[str] = set()  # tags written more than one way
-        # One pass over every article: this runs after each reload, so it is kept lean.
+        # One pass over every article: this runs after each reload, so it is kept lean,
+        # written out rather than through FEED_KINDS' slugs_of.
         for article in catalog.articles:
             if article.draft:
                 continue
@@ -288,53 +213,74 @@ class View:
                 by_tag[key].append(article)
                 if first_spelling.setdefault(key, tag) != tag:
                     spelled_apart.add(key)
-        self.live = tuple(live)
-        self._upcoming = sorted(upcoming, key=attrgetter("published"))
-        # Plain dicts from here: a look-up of a missing key must not add it.
-        self.by_section, self.by_author = dict(by_section), dict(by_author)
-        self.by_tag = dict(by_tag)
         # A tag is shown as its most common spelling; ties go to the first in sort order.
         # Most tags are written one way only, so only the others are counted.
-        self.tag_names = first_spelling
+        tag_names = first_spelling
         for key in spelled_apart:
             counts: dict[str, int] = {}
             for article in by_tag[key]:
                 tag = article.tags[article.tag_slugs.index(key)]
                 counts[tag] = counts.get(tag, 0) + 1
-            self.tag_names[key] = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        self._feeds: dict[tuple[Kind, str, int], Feed | None] = {}
+            tag_names[key] = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        # Plain dicts from here: a look-up of a missing key must not add it.
+        indexes: dict[Kind, dict[str, list[Article]]] = {
+            "site": {"": live},
+            "section": dict(by_section),
+            "author": dict(by_author),
+            "tag": dict(by_tag),
+        }
+        return cls(
+            catalog,
+            live=tuple(live),
+            upcoming=sorted(upcoming, key=attrgetter("published")),
+            indexes=indexes,
+            tag_names=tag_names,
+        )
+
+    @property
+    def by_section(self) -> dict[str, list[Article]]:
+        return self.indexes["section"]
+
+    @property
+    def by_author(self) -> dict[str, list[Article]]:
+        return self.indexes["author"]
+
+    @property
+    def by_tag(self) -> dict[str, list[Article]]:
+        return self.indexes["tag"]
+
+    def articles(self, kind: Kind, slug: str) -> Sequence[Article]:
+        """Return the live articles a feed shows over all its pages, newest first."""
+        return self.indexes[kind].get(slug, ())
 
     def replacing(
         self, catalog: Catalog, replaced: Mapping[int, Article], olds: Iterable[Article]
     ) -> View:
         """Return this view for `catalog`, its articles swapped for edits that left each
         where it was (see Catalog.replacing): only the lists that hold one are copied."""
-        view = View.__new__(View)
-        view.catalog = catalog
-        view.live = tuple(_swap(self.live, replaced))
-        view._upcoming = _swap(self._upcoming, replaced)
-        view.by_section, view.by_author = dict(self.by_section), dict(self.by_author)
-        view.by_tag = dict(self.by_tag)
-        view.tag_names = self.tag_names  # the same tags, spelled the same
-        view._feeds = {}
-        indexes = {"section": view.by_section, "author": view.by_author, "tag": view.by_tag}
-        touched = {("section", old.section) for old in olds}
-        touched |= {("author", slug) for old in olds for slug in old.authors}
-        touched |= {("tag", slug) for old in olds for slug in old.tag_slugs}
-        for kind, key in touched:
+        indexes = {kind: dict(index) for kind, index in self.indexes.items()}
+        for kind, row in FEED_KINDS.items():
             index = indexes[kind]
-            if key in index:  # a draft or scheduled article is in none
-                index[key] = _swap(index[key], replaced)
-        return view
+            for slug in {slug for old in olds for slug in row.slugs_of(old)}:
+                if slug in index:  # a draft or scheduled article is in none
+                    index[slug] = _swap(index[slug], replaced)
+        return View(
+            catalog,
+            live=tuple(_swap(self.live, replaced)),
+            upcoming=_swap(self._upcoming, replaced),
+            indexes=indexes,
+            tag_names=self.tag_names,  # the same tags, spelled the same
+        )
 
     def documents_holding(self, article: Article) -> list[tuple[Kind, str, int]]:
         """Return the (kind, slug, page) of every feed document that shows a live article."""
         site = self.catalog.site
         found: list[tuple[Kind, str, int]] = []
-        lists: list[tuple[Kind, str, Sequence[Article]]] = [("site", "", self.live)]
-        lists.append(("section", article.section, self.by_section.get(article.section, ())))
-        lists += [("author", slug, self.by_author.get(slug, ())) for slug in article.authors]
-        lists += [("tag", slug, self.by_tag.get(slug, ())) for slug in article.tag_slugs]
+        lists = [
+            (kind, slug, self.articles(kind, slug))
+            for kind, row in FEED_KINDS.items()
+            for slug in row.slugs_of(article)
+        ]
         for kind, slug, articles in lists:
             # By identity: equal articles may be different ones (== compares fields).
             index = next((i for i, a in enumerate(articles) if a is article), None)
@@ -348,13 +294,9 @@ class View:
 
     def slugs(self, kind: Kind) -> list[str]:
         """Return the slugs that have a feed of this kind, in display order."""
-        if kind == "site":
-            return [""]
-        if kind == "section":
-            return list(self.catalog.sections)
-        if kind == "author":
-            return list(self.catalog.authors)
-        return sorted(self.by_tag)
+        row = FEED_KINDS[kind]
+        subjects = row.subjects(self)
+        return sorted(subjects) if row.sorted else list(subjects)
 
     def feeds(self) -> Iterable[Feed]:
         """Yield every subscription document: site-wide, sections, authors, tags."""
@@ -370,7 +312,8 @@ class View:
             yield feed
             for page in range(1, feed.pages + 1):
                 archive = self.feed(feed.kind, feed.slug, page)
-                assert archive is not None
+                if archive is None:
+                    raise LookupError(f"{feed.path}: archive page {page} is missing")
                 yield archive
 
     def feed(self, kind: Kind, slug: str = "", page: int = 0) -> Feed | None:
@@ -382,29 +325,10 @@ class View:
 
     def _make_feed(self, kind: Kind, slug: str, page: int) -> Feed | None:
         catalog, site = self.catalog, self.catalog.site
-        if kind == "site" and slug == "":
-            name, description, home = site.title, site.description, site.url + "/"
-            articles: list[Article] = list(self.live)
-        elif kind == "section" and slug in catalog.sections:
-            section = catalog.sections[slug]
-            name = section.title
-            description = section.description or f"{section.title} from {site.title}"
-            home = public_url(site, f"/sections/{slug}/")
-            articles = self.by_section.get(slug, [])
-        elif kind == "author" and slug in catalog.authors:
-            author = catalog.authors[slug]
-            name = author.name
-            role = f", {author.role}" if author.role else ""
-            description = f"Articles by {author.name}{role}, in {site.title}"
-            home = author.url or public_url(site, f"/authors/{slug}/")
-            articles = self.by_author.get(slug, [])
-        elif kind == "tag" and slug in self.by_tag:
-            name = self.tag_names[slug]
-            description = f"Articles tagged “{name}” in {site.title}"
-            home = public_url(site, f"/tags/{slug}/")
-            articles = self.by_tag[slug]
-        else:
+        subject = FEED_KINDS[kind].subjects(self).get(slug)
+        if subject is None:
             return None
+        articles = self.articles(kind, slug)
         # RFC 5005 archives: the subscription document holds the newest entries; older ones
         # fill fixed-size pages counted from the oldest, so a full page never changes when
         # new articles arrive. Only the newest page may be partial.
@@ -430,10 +354,7 @@ class View:
             site=site,
             kind=kind,
             slug=slug,
-            name=name,
-            title=name if kind == "site" else f"{name} | {site.title}",
-            description=description,
-            home_url=home,
+            about=describe(kind, site, subject, slug),
             entries=entries,
             updated=updated,
             sections=catalog.sections,
@@ -447,12 +368,8 @@ class View:
 
     def _next_change(self, kind: Kind, slug: str) -> datetime | None:
         """Return when the next scheduled article that belongs in this feed goes live."""
+        slugs_of = FEED_KINDS[kind].slugs_of
         for article in self._upcoming:
-            if (
-                kind == "site"
-                or (kind == "section" and article.section == slug)
-                or (kind == "author" and slug in article.authors)
-                or (kind == "tag" and slug in article.tag_slugs)
-            ):
+            if slug in slugs_of(article):
                 return article.published
         return None

@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from feeds.catalog import View, public_url
-from feeds.fastpath import moved, path_for
-from feeds.publisher import FORMATS, Document, Publisher
+from feeds.catalog import View
+from feeds.documents import Document
+from feeds.publisher import Publisher, moved
+from feeds.urls import DOCUMENTS, FORMATS, DocumentRef, feed_document, public_url
 
 REDIRECTS = "redirects.map"
 
@@ -40,23 +41,28 @@ class Summary:
         return self.written + self.unchanged
 
 
-def documents(publisher: Publisher, view: View) -> Iterator[tuple[str, Document]]:
-    """Yield (URL path, document) for everything the server serves but /healthz."""
+def refs(view: View) -> Iterator[DocumentRef]:
+    """Yield every document the server serves but /healthz: each feed document in every
+    format, each feed's page and subscribe page, and the site-wide documents."""
     for feed in view.documents():
         for fmt in FORMATS:
-            found = publisher.document(view, feed.kind, feed.slug, fmt, feed.page)
-            assert found is not None
-            yield f"{feed.path}.{fmt}", found[0]
+            yield feed.document(fmt)
         if feed.page == 0:
-            page = publisher.page(view, feed.kind, feed.slug)
-            assert page is not None
-            yield f"{feed.base}/", page[0]
-            subscribe = publisher.subscribe_page(view, feed.kind, feed.slug)
-            assert subscribe is not None
-            yield f"{feed.base}/subscribe/", subscribe[0]
-    opml = publisher.opml(view)
-    assert opml is not None
-    yield "/feeds.opml", opml[0]
+            for name, row in DOCUMENTS.items():
+                if row.per_feed and not row.feed_document:
+                    yield DocumentRef(name, feed.kind, feed.slug)
+    for name, row in DOCUMENTS.items():
+        if not row.per_feed:
+            yield DocumentRef(name)
+
+
+def documents(publisher: Publisher, view: View) -> Iterator[tuple[str, Document]]:
+    """Yield (URL path, document) for everything the server serves but /healthz."""
+    for ref in refs(view):
+        document = publisher.document(view, ref)
+        if document is None:
+            raise LookupError(f"{ref.path} is listed for export but has no document")
+        yield ref.path, document
 
 
 def redirects(view: View) -> Iterator[tuple[str, str]]:
@@ -66,13 +72,15 @@ def redirects(view: View) -> Iterator[tuple[str, str]]:
     site = view.catalog.site
     for (kind, old), new in sorted(view.catalog.renamed.items()):
         feed = view.feed(kind, new)
-        assert feed is not None  # every section and author has a feed
-        targets = [("page", kind, old, "", 0), ("subscribe", kind, old, "", 0)]
-        targets += [("feed", kind, old, f, p) for p in range(feed.pages + 1) for f in FORMATS]
+        if feed is None:
+            raise LookupError(f"the {kind} {new!r} (formerly {old!r}) has no feed")
+        targets = [DocumentRef("page", kind, old), DocumentRef("subscribe", kind, old)]
+        targets += [feed_document(kind, old, f, p) for p in range(feed.pages + 1) for f in FORMATS]
         for target in targets:
-            path = moved(view, *target)
-            assert path is not None
-            yield path_for(*target), public_url(site, path)
+            path = moved(view, target)
+            if path is None:
+                raise LookupError(f"{target.path} of a renamed {kind} leads nowhere")
+            yield target.path, public_url(site, path)
 
 
 def write_redirects(view: View, folder: Path) -> None:
@@ -143,8 +151,7 @@ def build(
 
 def count_documents(view: View) -> int:
     """Return how many URL paths a build writes (each with a .gz sibling)."""
-    feeds = list(view.documents())
-    return len(feeds) * len(FORMATS) + 2 * sum(1 for f in feeds if f.page == 0) + 1
+    return sum(1 for _ in refs(view))
 
 
 def _newer_than(path: Path, old: Path | None) -> None:

@@ -1,11 +1,19 @@
-"""HTTP caching decisions, kept pure: header values in, answers out (RFC 9110, RFC 9111)."""
+"""HTTP decisions, kept pure: values in, header values and answers out (RFC 9110, 9111).
+
+fastpath.py is the thin WSGI adapter that reads the request's headers and calls these.
+"""
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from datetime import datetime
+from urllib.parse import quote
 
 from werkzeug.http import parse_date
+
+from feeds.model import Site
 
 _ENTITY_TAG = re.compile(r'\s*(?:W/)?("[^"]*")\s*(?:,|$)')
 
@@ -70,3 +78,48 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
             star_q = q
     q = gzip_q if gzip_q is not None else star_q
     return bool(q and q > 0)
+
+
+def max_age(lifetime: int, now: datetime, next_change: datetime | None) -> int:
+    """Return a cache lifetime in seconds, cut short by the next moment the document changes
+    (a scheduled article going live in it), never below 0."""
+    if next_change is None:
+        return lifetime
+    remaining = (next_change - now).total_seconds()
+    return max(0, min(lifetime, math.floor(remaining)))
+
+
+def cache_control(site: Site, now: datetime, next_change: datetime | None, complete: bool) -> str:
+    """Return a document's Cache-Control value at `now`.
+
+    A complete archive document never changes unless an article in it is edited, so it
+    gets the long archive lifetime; any other is cut short by its next scheduled change.
+    """
+    if complete:
+        value = f"public, max-age={site.archive_max_age}"
+    else:
+        value = f"public, max-age={max_age(site.max_age, now, next_change)}"
+    if site.stale_while_revalidate:
+        value += f", stale-while-revalidate={site.stale_while_revalidate}"
+    if site.stale_if_error:
+        value += f", stale-if-error={site.stale_if_error}"
+    return value
+
+
+def surrogate_key(kind: str, slug: str) -> str:
+    """Return the CDN key naming every document of one feed (ASCII, as headers must be)."""
+    return f"{kind}/{quote(slug, safe='')}" if slug else "site"
+
+
+def surrogate_keys(kind: str, slug: str) -> str:
+    """Return the Surrogate-Key value of a feed's documents (every format and page)."""
+    return f"feeds {surrogate_key(kind, slug)}"
+
+
+def websub_links(hubs: Sequence[str], self_url: str) -> str:
+    """Return the Link header naming a feed's WebSub hubs and itself, or "" without hubs."""
+    if not hubs:
+        return ""
+    links = [f'<{hub}>; rel="hub"' for hub in hubs]
+    links.append(f'<{self_url}>; rel="self"')
+    return ", ".join(links)

@@ -30,19 +30,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from feeds.catalog import (
-    Feed,
-    Kind,
-    View,
-    document_path,
-    feed_base,
-    public_url,
-    surrogate_key,
-)
+from feeds.catalog import View
+from feeds.feed import Feed
+from feeds.http import surrogate_key
 from feeds.model import Site
+from feeds.urls import FORMATS, DocumentRef, Kind, document_url, feed_document
 
 log = logging.getLogger(__name__)
-FORMATS = ("rss", "atom", "json")
 USER_AGENT = "feeds (WebSub publisher)"
 
 
@@ -51,9 +45,7 @@ def content_key(feed: Feed) -> tuple:
     entries = feed.entries
     return (
         feed.site,
-        feed.title,
-        feed.description,
-        feed.home_url,
+        feed.about,
         feed.updated,
         feed.page,
         feed.pages,
@@ -120,14 +112,14 @@ def diff(
     page_urls: set[str] = set()
     keys: set[str] = set()
     for kind, slug, page in changed:
-        path = document_path(kind, slug, page)
-        feed_urls += [public_url(site, f"{path}.{fmt}") for fmt in FORMATS]
+        feed_urls += [document_url(site, feed_document(kind, slug, f, page)) for f in FORMATS]
         keys.add(surrogate_key(kind, slug))
         if page == 0:
-            page_urls.add(public_url(site, f"{feed_base(kind, slug)}/"))
-            page_urls.add(public_url(site, f"{feed_base(kind, slug)}/subscribe/"))
+            page_urls.add(document_url(site, DocumentRef("page", kind, slug)))
+            page_urls.add(document_url(site, DocumentRef("subscribe", kind, slug)))
     if changed:
-        page_urls |= {f"{site.url}/", f"{site.url}/feeds.opml"}
+        # The index and the OPML list show every feed.
+        page_urls |= {document_url(site, DocumentRef(name)) for name in ("page", "opml")}
         keys.add("site")
     return Change(
         feed_urls=tuple(feed_urls), page_urls=tuple(sorted(page_urls)), keys=tuple(sorted(keys))

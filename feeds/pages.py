@@ -11,8 +11,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from lxml import etree
 from markupsafe import Markup, escape
 
-from feeds.catalog import Feed, Kind, View
+from feeds.catalog import View
+from feeds.feed import Feed
 from feeds.render import MEDIA_TYPES, _rfc822, byline, local_time
+from feeds.urls import FORMATS, DocumentRef, Kind
 
 FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 GROUP_LABELS: dict[Kind, str] = {
@@ -85,15 +87,23 @@ def _breakable(url: str) -> Markup:
 
 _templates.filters["when"] = _when
 _templates.filters["breakable"] = _breakable
-_templates.globals.update(FORMAT_LABELS=FORMAT_LABELS, MEDIA_TYPES=MEDIA_TYPES)
+
+
+def _path(document: str, feed: Feed | None = None) -> str:
+    """Return the URL path of a page or site-wide document: of the site, or of a feed."""
+    if feed is None:
+        return DocumentRef(document).path
+    return DocumentRef(document, feed.kind, feed.slug).path
+
+
+_templates.globals.update(
+    FORMAT_LABELS=FORMAT_LABELS, MEDIA_TYPES=MEDIA_TYPES, FORMATS=FORMATS, path=_path
+)
 
 
 def entry_count(view: View, feed: Feed) -> int:
     """Return how many live articles a feed has in all, archives included."""
-    if feed.kind == "site":
-        return len(view.live)
-    index = {"section": view.by_section, "author": view.by_author, "tag": view.by_tag}
-    return len(index[feed.kind].get(feed.slug, []))
+    return len(view.articles(feed.kind, feed.slug))
 
 
 def _render(template: str, **context) -> bytes:

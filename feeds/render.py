@@ -34,7 +34,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feeds.catalog import Feed
+from feeds.feed import Feed
 from feeds.model import Article
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from feeds import notify
 from feeds.fastpath import DocumentServer
 from feeds.publisher import Publisher
+from feeds.urls import flask_rules
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -47,19 +48,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Every document is answered by the DocumentServer in front of Flask (fastpath.py).
     # These routes see only what it passes on: a GET or HEAD for a feed, page or archive
     # that does not exist (404), or another method on a document URL (405 with Allow).
-    @app.get("/feed.<fmt>")
-    @app.get("/archive/<page>.<fmt>")
-    @app.get("/<any(sections, authors, tags):segment>/<slug>/feed.<fmt>")
-    @app.get("/<any(sections, authors, tags):segment>/<slug>/archive/<page>.<fmt>")
-    @app.get("/<any(sections, authors, tags):segment>/<slug>/")
-    @app.get("/<any(sections, authors, tags):segment>/<slug>/subscribe/")
-    @app.get("/subscribe/")
-    @app.get("/feeds.opml")
-    @app.get("/")
     def document(**_: str) -> Response:
         if publisher.view() is None:
             abort(503)  # site.yaml has never loaded: nothing can be built
         abort(404)
+
+    for rule in flask_rules():
+        app.get(rule)(document)
 
     @app.get("/healthz")
     def healthz() -> Response:

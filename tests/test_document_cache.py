@@ -10,8 +10,10 @@ from collections.abc import Callable
 import feedparser
 import pytest
 
-import feeds.publisher
-from feeds.publisher import MB, Document, Publisher
+import feeds.documents
+from feeds.documents import Document
+from feeds.publisher import MB, Publisher
+from feeds.urls import DocumentRef
 from feeds.web import create_app
 from tests.editing import article
 from tests.helpers import FORMATS, publisher_of
@@ -62,15 +64,14 @@ def renders(monkeypatch) -> list[str]:
         return counting
 
     for name in ("render_feed", "render_feed_page", "render_index", "render_opml"):
-        monkeypatch.setattr(feeds.publisher, name, counted(name, getattr(feeds.publisher, name)))
+        monkeypatch.setattr(feeds.documents, name, counted(name, getattr(feeds.documents, name)))
     return calls
 
 
 def get(publisher: Publisher, what: str, kind, slug: str, fmt: str) -> tuple[Document, tuple]:
     """Return a document and its key, as a request would get them."""
-    view, _ = publisher.view()
-    feed, key = publisher.locate(view, what, kind, slug, fmt)
-    return publisher.document_for(view, feed, key), key
+    found = publisher.find(DocumentRef(what, kind, slug, fmt))
+    return found.document(), found.key
 
 
 def sizes(publisher: Publisher) -> dict[tuple, int]:
@@ -78,9 +79,9 @@ def sizes(publisher: Publisher) -> dict[tuple, int]:
     view, _ = publisher.view()
     for feed in view.documents():
         for fmt in FORMATS:
-            publisher.document(view, feed.kind, feed.slug, fmt, feed.page)
-        publisher.page(view, feed.kind, feed.slug)
-    publisher.opml(view)
+            publisher.document(view, feed.document(fmt))
+        publisher.document(view, DocumentRef("page", feed.kind, feed.slug))
+    publisher.document(view, DocumentRef("opml"))
     contents = publisher.cache_contents()
     assert set(contents.kept) == contents.rendered, "a budget that keeps everything"
     # Keys are the same in every publisher over the same data at the same time.
@@ -88,15 +89,16 @@ def sizes(publisher: Publisher) -> dict[tuple, int]:
 
 
 def what(key: tuple) -> tuple:
-    """Return get's arguments for a key (version, live, what, kind, slug, page, format)."""
-    assert key[5] == 0, "no archive pages here"
-    return key[2], key[3], key[4], key[6]
+    """Return get's arguments for a key (version, live, document reference)."""
+    ref = key[2]
+    assert ref.page == 0, "no archive pages here"
+    return ref.document, ref.kind, ref.slug, ref.fmt
 
 
 def test_kept_bodies_stay_within_the_budget_and_the_least_recently_used_go_first(make_publisher):
     size = sizes(make_publisher(100 * MB))
     # a, b, c fill the budget exactly; d, no larger than b, then needs b's room alone.
-    d, b, a, c = sorted((key for key in size if key[5] == 0), key=size.get)[:4]
+    d, b, a, c = sorted((key for key in size if key[2].page == 0), key=size.get)[:4]
     cache = make_publisher(size[a] + size[b] + size[c])
     for key in (a, b, c):
         get(cache, *what(key))
@@ -118,8 +120,8 @@ def test_the_budget_holds_over_every_document_many_times(make_publisher):
         used = []
         for feed in view.documents():
             for fmt in FORMATS:
-                used.append(cache.locate(view, "feed", feed.kind, feed.slug, fmt, feed.page)[1])
-                cache.document(view, feed.kind, feed.slug, fmt, feed.page)
+                used.append((view.catalog.version, len(view.live), feed.document(fmt)))
+                cache.document(view, feed.document(fmt))
                 contents = cache.cache_contents()
                 assert contents.kept_bytes == sum(size[key] for key in contents.kept) <= budget
     # What is kept is the most recently used, in order, as many as fit.

@@ -7,9 +7,9 @@ import calendar
 import feedparser
 import pytest
 
-from feeds.catalog import KINDS
 from feeds.model import Article
 from feeds.render import byline
+from feeds.urls import KINDS
 from tests.helpers import publisher_of
 
 FORMATS = ("rss", "atom")

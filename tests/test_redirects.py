@@ -16,8 +16,9 @@ import pytest
 from feeds.catalog import Catalog
 from feeds.cli import main
 from feeds.export import REDIRECTS, build
-from feeds.fastpath import moved
 from feeds.model import Section, Site
+from feeds.publisher import moved
+from feeds.urls import DocumentRef
 from tests.conftest import SAMPLE
 from tests.editing import article
 from tests.helpers import FORMATS
@@ -191,9 +192,12 @@ def test_a_current_slug_wins_over_an_old_one():
     )
     view = catalog.view(datetime(2026, 6, 1, tzinfo=UTC))
     assert catalog.renamed == {("section", "battle"): "conflict"}
-    assert moved(view, "feed", "section", "war", "rss", 1) is None
-    assert moved(view, "feed", "section", "battle", "rss") == "/sections/conflict/feed.rss"
-    assert moved(view, "page", "section", "battle") == "/sections/conflict/"
+    assert moved(view, DocumentRef("archive", "section", "war", "rss", 1)) is None
+    assert (
+        moved(view, DocumentRef("feed", "section", "battle", "rss"))
+        == "/sections/conflict/feed.rss"
+    )
+    assert moved(view, DocumentRef("page", "section", "battle")) == "/sections/conflict/"
 
 
 MAP_LINE = re.compile(r'"([^"]+)" "([^"]+)";')

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import click
 
-from feeds.load import ARTICLES_DIR, SITE_FILE, Context, resolve, suggest
+from feeds.context import Context, resolve
+from feeds.fields import suggest
+from feeds.load import ARTICLES_DIR
+from feeds.meta import SITE_FILE
 from feeds.scaffold import NAME_MAX_BYTES, file_slug, new_article
 from feeds.store import Store
 from feeds.text import slugify

@@ -23,31 +23,28 @@ from operator import attrgetter
 from pathlib import Path
 
 from feeds import cache, parallel
+from feeds.build import build_article, unresolved
 from feeds.catalog import Catalog, version_of
+from feeds.claims import check_identity, priority
+from feeds.context import Context, missing_entries
 from feeds.load import (
-    ARTICLE_FIELDS,
+    ARTICLE_FIELD_NAMES,
     ARTICLE_SUFFIXES,
     ARTICLES_DIR,
+    RawArticle,
+    parse_article,
+)
+from feeds.meta import (
     AUTHORS_FILE,
-    DEFAULT_MAX_FILE_BYTES,
     SECTIONS_FILE,
     SITE_FILE,
-    Context,
-    DataError,
-    RawArticle,
     SiteConfig,
-    build_article,
-    check_identity,
     load_authors,
     load_sections,
     load_site,
-    missing_entries,
-    parse_article,
-    priority,
-    read_text,
-    unresolved,
 )
 from feeds.model import Article, Author, Problem, Record, Section
+from feeds.yamlread import DEFAULT_MAX_FILE_BYTES, DataError, read_text
 
 Signature = tuple[int, int, int]
 # Each meta file's loader: (data folder, its text or None) -> (records or None, problems).
@@ -159,7 +156,7 @@ def scan_articles(root: Path) -> Scan:
     )
 
 
-_LINE_INDEX = {name: index for index, name in enumerate(ARTICLE_FIELDS)}
+_LINE_INDEX = {name: index for index, name in enumerate(ARTICLE_FIELD_NAMES)}
 
 
 def compact_lines(lines: dict[str, int]) -> str:
@@ -167,7 +164,7 @@ def compact_lines(lines: dict[str, int]) -> str:
     per field in ARTICLE_FIELDS order, 0 where not written: a tenth of the dictionary's
     memory. Lines past chr()'s range (a 1 MB file has at most a million) are clamped."""
     get = lines.get
-    return "".join([chr(min(get(name, 0), 0x10FFFF)) for name in ARTICLE_FIELDS])
+    return "".join([chr(min(get(name, 0), 0x10FFFF)) for name in ARTICLE_FIELD_NAMES])
 
 
 def line_in(lines: str, name: str) -> int:

@@ -1,0 +1,96 @@
+"""What articles are resolved against: the site, its sections and its people, looked up by
+any name an editor writes, and the entries articles name that the meta files lack."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from feeds.meta import AUTHORS_FILE, SECTIONS_FILE, SiteConfig
+from feeds.model import Author, Problem, Section
+from feeds.text import slugify
+
+
+def resolve(written: str, by_key: dict[str, str]) -> str | None:
+    """Return the slug that `written` names (by slug, title or name, any case), or None."""
+    return by_key.get(written.casefold()) or by_key.get(slugify(written))
+
+
+def lookup_table(items: Iterable[Section | Author]) -> dict[str, str]:
+    """Return a map from every way of naming a section or author to its slug."""
+    table: dict[str, str] = {}
+    items = tuple(items)
+    for item in items:
+        label = item.title if isinstance(item, Section) else item.name
+        for key in (item.slug, label.casefold(), slugify(label)):
+            table.setdefault(key, item.slug)
+    # Old slugs last: articles written before a rename keep resolving, never to another
+    # entry that now has that slug, title or name.
+    for item in items:
+        for old in item.formerly:
+            table.setdefault(old, item.slug)
+    return table
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Context:
+    """What an article is resolved against: the site, its sections and its people."""
+
+    config: SiteConfig
+    sections: tuple[Section, ...]
+    authors: tuple[Author, ...]
+    section_keys: dict[str, str]
+    author_keys: dict[str, str]
+
+    @classmethod
+    def of(
+        cls, config: SiteConfig, sections: tuple[Section, ...], authors: tuple[Author, ...]
+    ) -> Context:
+        return cls(
+            config=config,
+            sections=sections,
+            authors=authors,
+            section_keys=lookup_table(sections),
+            author_keys=lookup_table(authors),
+        )
+
+
+def missing_entries(named: dict[tuple[str, str], list[str]], ctx: Context) -> list[Problem]:
+    """Point sections.yaml and authors.yaml at each entry that articles name but the file
+    lacks: deleted, renamed without `formerly`, or mistyped in the articles.
+
+    `named` maps (kind, slug) to the paths of the articles naming it. Each article has
+    its own error already; this is a warning, at the line of the closest entry (a rename
+    is the likeliest cause when several articles name it), else at line 1.
+    """
+    problems: list[Problem] = []
+    for (kind, slug), unordered in sorted(named.items()):
+        paths = sorted(unordered)
+        rel, entries = (
+            (SECTIONS_FILE, ctx.sections) if kind == "section" else (AUTHORS_FILE, ctx.authors)
+        )
+        many = len(paths) > 1
+        who = f"{len(paths)} articles name" if many else "1 article names"
+        where = paths[0] + (f" and {len(paths) - 1} more" if many else "")
+        message = f"{who} the {kind} '{slug}', which is not in {rel} ({where})"
+        close = difflib.get_close_matches(slug, [e.slug for e in entries], n=1, cutoff=0.6)
+        line = 1
+        if close:
+            entry = next(e for e in entries if e.slug == close[0])
+            line = entry.line or 1
+            message += (
+                f"; if it is the old slug of '{entry.slug}', add  formerly: [{slug}]  to that entry"
+            )
+        else:
+            message += f"; add its entry back, or  formerly: [{slug}]  to the entry it became"
+        problems.append(
+            Problem(
+                path=rel,
+                line=line,
+                message=message + ". Until then those articles are in no feed (a running "
+                "server keeps serving their last good version)",
+                severity="warning",
+            )
+        )
+    return problems

@@ -7,13 +7,15 @@ import re
 from datetime import datetime
 from urllib.parse import quote
 
+from feeds.body import Body
+from feeds.bodycheck import body_warnings
 from feeds.context import Context, resolve
 from feeds.dates import parse_datetime
 from feeds.fields import suggest
 from feeds.load import RawArticle
 from feeds.model import Article, Correction, Problem, Site
 from feeds.scaffold import holds_placeholder
-from feeds.text import SUMMARY_LIMIT, Body, body_warnings, slugify, tag_slug
+from feeds.text import SUMMARY_LIMIT, slugify, tag_slug
 
 # A correction note written at the top of the body: "Correction:", "**Correction (Feb. 11):**",
 # "_Clarification, Feb. 11:_". Not "Corrections officers said:".

@@ -15,8 +15,9 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from feeds import yamlhelp
+from feeds.links import clean_url
 from feeds.model import Problem
-from feeds.text import clean_url, tidy_line, xml_safe
+from feeds.text import tidy_line, xml_safe
 from feeds.yamlread import DataError
 
 STR_TAG = "tag:yaml.org,2002:str"

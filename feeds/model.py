@@ -1,4 +1,10 @@
-"""The publication's records: plain frozen values with aware UTC datetimes and no I/O."""
+"""The publication's records: frozen values with aware UTC datetimes, built without I/O.
+
+Two things are more than plain fields, on purpose: an article's body is a Body
+(body.py), a value equal by its Markdown and base URL that renders its HTML once, on
+first use, so that loading renders nothing; and Record gives records a fast pickle,
+for the parse cache.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from feeds.body import Body
 from feeds.settings import default
-from feeds.text import Body, truncate_words
+from feeds.text import truncate_words
 
 Severity = Literal["error", "warning"]
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-import feeds.text
+import feeds.markup
 from feeds import cache, store
 from feeds.render import render_feed
 from feeds.store import Store
@@ -112,13 +112,13 @@ def test_the_newest_bodies_come_back_rendered(data_dir, monkeypatch):
     site.write_text(site.read_text().replace("items_per_feed: 50", "items_per_feed: 3"))
     loaded(data_dir).save_cache()
     rendered: list[str] = []
-    original = feeds.text.render_markdown
+    original = feeds.markup.render_markdown
 
     def counting(source, base_url):
         rendered.append(base_url)
         return original(source, base_url)
 
-    monkeypatch.setattr(feeds.text, "render_markdown", counting)
+    monkeypatch.setattr(feeds.markup, "render_markdown", counting)
     restarted = loaded(data_dir)
     site_feed(restarted)  # the first feed after a restart shows the newest articles
     assert rendered == []

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-import math
 import os
 import threading
 import time
@@ -28,6 +27,7 @@ from feeds import notify
 from feeds.catalog import Catalog, Feed, Kind, View
 from feeds.pages import render_feed_page, render_index, render_opml, render_subscribe_page
 from feeds.render import CONTENT_TYPES, render_feed
+from feeds.settings import default, from_environment
 from feeds.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,6 @@ HTML = "text/html; charset=utf-8"
 MAX_POLL_INTERVAL = 1.2
 OPML = "text/x-opml; charset=utf-8"
 
-DOCUMENT_CACHE_ENV = "FEEDS_DOCUMENT_CACHE_MB"
-# Enough for the documents polled most: the site feed and eight section feeds of 50
-# full-text entries, in three formats, identity and gzip, take about 7 MB.
-DEFAULT_DOCUMENT_CACHE_MB = 8
 MB = 1 << 20
 # What a kept document holds beyond its two bodies (the Document, its Representations,
 # their headers, the cache's entry; about 2 KB measured on the sample's feeds), counted so
@@ -164,20 +160,7 @@ def document_cache_budget(environ: Mapping[str, str]) -> int:
     no bodies at all. Anything else is refused, so that a typo does not silently become
     the default.
     """
-    value = environ.get(DOCUMENT_CACHE_ENV, "").strip()
-    if not value:
-        return DEFAULT_DOCUMENT_CACHE_MB * MB
-    try:
-        megabytes = float(value)
-    except ValueError:
-        megabytes = math.nan
-    if not 0 <= megabytes < math.inf:
-        raise ValueError(
-            f"{DOCUMENT_CACHE_ENV}={value!r} is not a size in megabytes: set it to a number "
-            f"such as 16, 2.5 or 0 (keep no rendered documents), or unset it for the "
-            f"default of {DEFAULT_DOCUMENT_CACHE_MB}"
-        )
-    return int(megabytes * MB)
+    return int(from_environment("FEEDS_DOCUMENT_CACHE_MB", environ) * MB)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -215,8 +198,8 @@ class Publisher:
         root: Path | str,
         *,
         clock: Callable[[], datetime] = utc_now,
-        poll_interval: float = 0.5,
-        settle: float = 0.3,
+        poll_interval: float = default("POLL_INTERVAL"),
+        settle: float = default("SETTLE"),
         notifier: notify.Notifier | None = None,
         document_cache_bytes: int | None = None,
     ):

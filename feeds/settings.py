@@ -77,6 +77,8 @@ ENVIRONMENT_SETTINGS = (
     Setting(name="FEEDS_CACHE_DIR", default=None, where=ENVIRONMENT, kind="folder",
             help="the parse cache's folder (default $XDG_CACHE_HOME/feeds or ~/.cache/feeds; "
             "off turns it off)"),
+    # Enough for the documents polled most: the site feed and eight section feeds of 50
+    # full-text entries, in three formats, identity and gzip.
     Setting(name="FEEDS_DOCUMENT_CACHE_MB", default=8, where=ENVIRONMENT, kind="megabytes",
             help="megabytes of rendered documents each worker keeps (0 keeps none)"),
 )  # fmt: skip
@@ -128,3 +130,18 @@ def from_environment(name: str, environ: Mapping[str, str]) -> Any:
             )
         return megabytes
     return value
+
+
+def settings_table() -> str:
+    """Return every setting as the Markdown table the README shows (tests keep it there)."""
+    rows = ["| setting | where | default | what it does |", "|---|---|---|---|"]
+    for setting in SETTINGS.values():
+        shown = setting.default
+        if setting.required:
+            shown = "required"
+        elif shown is None or shown in ("", ()):
+            shown = "—"
+        elif isinstance(shown, int):
+            shown = f"{shown:,}"
+        rows.append(f"| `{setting.name}` | {setting.where} | {shown} | {setting.help} |")
+    return "\n".join(rows) + "\n"

@@ -44,6 +44,7 @@ from feeds.meta import (
     load_site,
 )
 from feeds.model import Article, Author, Problem, Record, Section
+from feeds.settings import default
 from feeds.yamlread import DEFAULT_MAX_FILE_BYTES, DataError, read_text
 
 Signature = tuple[int, int, int]
@@ -275,7 +276,7 @@ class Store:
         self,
         root: Path | str,
         *,
-        settle: float = 0.3,
+        settle: float = default("SETTLE"),
         clock: Callable[[], float] = time.time,
         use_cache: bool = True,
         workers: int | None = None,

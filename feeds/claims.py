@@ -1,11 +1,12 @@
-"""Which article keeps a slug or id that two files claim: the first published."""
+"""Which of the files that claim one slug, id or story keeps it: the first published, and
+which last good versions may stand in beside them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from feeds.model import Article, Problem
+from feeds.model import Article, Author, Problem, Section
 
 
 def priority(article: Article) -> tuple[bool, datetime, str]:
@@ -55,3 +56,70 @@ def check_identity(
         by_id[article.id] = article.path
         kept.append(article)
     return kept, problems
+
+
+def copies(
+    articles: list[Article],
+    story_of: Callable[[Article], bytes],
+    line_of: Callable[[Article, str], int],
+) -> list[Problem]:
+    """Warn of each article whose title and body are another's: most likely a copy of
+    its file (Finder's "story copy.yaml", Explorer's "story (1).yaml"), which readers
+    would see twice, under two ids. Drafts are left out: no reader sees them.
+
+    `story_of` gives a digest of an article's title and body. Only articles built from
+    the files as they are now take part, never last good versions, so that every load
+    reports the same. The one that priority() puts first is the original; for two files
+    published at the same moment (a copy made by a file manager) the shorter file name
+    wins before the path does, as copying adds to a name and "story copy.yaml" sorts
+    before "story.yaml".
+    """
+    stories = [(story_of(a), a) for a in articles if not a.draft]
+
+    def order(item: tuple[bytes, Article]) -> tuple:
+        draft, published, path = priority(item[1])
+        return (draft, published, len(path) - path.rfind("/"), path)
+
+    first: dict[bytes, Article] = {}
+    problems: list[Problem] = []
+    for story, article in sorted(stories, key=order):
+        original = first.setdefault(story, article)
+        if original is not article:
+            problems.append(
+                Problem(
+                    path=article.path,
+                    line=line_of(article, "title"),
+                    message=f"same title and body as {original.path}: a likely copy, "
+                    "which readers would see twice under two addresses; delete this "
+                    "file, or give it its own title and body",
+                    severity="warning",
+                )
+            )
+    return problems
+
+
+def standing_in(
+    articles: list[Article],
+    stand_ins: list[Article],
+    known: tuple[dict[str, Section], dict[str, Author]],
+) -> list[Article]:
+    """Return the last good versions that stand in for files with errors: every one
+    whose slug and id no valid file claims (the first by priority() on a tie) and
+    whose section and authors have a record to show."""
+    if not stand_ins:
+        return []
+    sections, authors = known
+    slugs = {a.slug for a in articles}
+    ids = {a.id for a in articles}
+    kept: list[Article] = []
+    for article in sorted(stand_ins, key=priority):
+        if (
+            article.slug not in slugs
+            and article.id not in ids
+            and article.section in sections
+            and all(slug in authors for slug in article.authors)
+        ):
+            slugs.add(article.slug)
+            ids.add(article.id)
+            kept.append(article)
+    return kept

@@ -1,14 +1,16 @@
 """What articles are resolved against: the site, its sections and its people, looked up by
-any name an editor writes, and the entries articles name that the meta files lack."""
+any name an editor writes; the entries articles name that the meta files lack; and the
+records kept for entries removed while last good versions still name them."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from feeds.meta import AUTHORS_FILE, SECTIONS_FILE, SiteConfig
-from feeds.model import Author, Problem, Section
+from feeds.model import Article, Author, Problem, Section
 from feeds.text import slugify
 
 
@@ -94,3 +96,37 @@ def missing_entries(named: dict[tuple[str, str], list[str]], ctx: Context) -> li
             )
         )
     return problems
+
+
+Records = tuple[dict[str, Section], dict[str, Author]]  # sections and authors by slug
+
+
+def known_records(retained: Records, shown: Records, ctx: Context) -> Records:
+    """Return every section and author record known: retained, shown, and today's."""
+    return (
+        {**retained[0], **shown[0], **{s.slug: s for s in ctx.sections}},
+        {**retained[1], **shown[1], **{a.slug: a for a in ctx.authors}},
+    )
+
+
+def records_for(
+    articles: Iterable[Article], ctx: Context, known: Records
+) -> tuple[list[Section], list[Author], Records]:
+    """Return the sections and authors to index: today's, and the last known record of
+    any that a last good version still names after its entry was removed (also returned
+    apart, to be retained)."""
+    have_sections = {s.slug for s in ctx.sections}
+    have_authors = {a.slug for a in ctx.authors}
+    keep_sections: dict[str, Section] = {}
+    keep_authors: dict[str, Author] = {}
+    for article in articles:
+        if article.section not in have_sections:
+            keep_sections[article.section] = known[0][article.section]
+        for slug in article.authors:
+            if slug not in have_authors:
+                keep_authors[slug] = known[1][slug]
+    return (
+        list(ctx.sections) + sorted(keep_sections.values(), key=attrgetter("slug")),
+        list(ctx.authors) + sorted(keep_authors.values(), key=attrgetter("slug")),
+        (keep_sections, keep_authors),
+    )

@@ -98,7 +98,7 @@ def _corrections(f: Fields, name: str, required: bool) -> list[tuple[str, int, s
     return _read_corrections(f, f.problems, f.path) if f.has(name) else []
 
 
-# The parse cache keeps each field's line by its index here (store.compact_lines), so new
+# The parse cache keeps each field's line by its index here (filestate.compact_lines), so new
 # fields go at the end.
 ARTICLE_FIELDS = (
     ArticleField("title", _line_text, required=True),

@@ -7,7 +7,7 @@ import os
 import pytest
 
 import feeds.markup
-from feeds import cache, store
+from feeds import cache, filestate
 from feeds.render import render_feed
 from feeds.store import Store
 from tests.conftest import NOW
@@ -30,13 +30,13 @@ def site_feed(loaded_store: Store) -> bytes:
 def reads(monkeypatch):
     """Count the article files read from disk."""
     seen: list[str] = []
-    original = store.read_text
+    original = filestate.read_text
 
     def counting(path, rel, *args, **kwargs):
         seen.append(rel)
         return original(path, rel, *args, **kwargs)
 
-    monkeypatch.setattr(store, "read_text", counting)
+    monkeypatch.setattr(filestate, "read_text", counting)
     return seen
 
 

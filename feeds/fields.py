@@ -14,7 +14,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from feeds import yamlhelp
+from feeds import yamllines, yamlslips
 from feeds.links import clean_url
 from feeds.model import Problem
 from feeds.text import tidy_line, xml_safe
@@ -80,10 +80,11 @@ class Fields:
         for name, (key, _) in self.nodes.items():
             if name not in known:
                 message = f"unknown field '{name}'{suggest(name, known)}"
-                hidden = yamlhelp.invisible_in(name)
+                hidden = yamlslips.invisible_in(name)
                 if hidden:
+                    shown = name.strip(" " + yamllines.INVISIBLE)
                     message = (
-                        f"the field name {name.strip(' ' + yamlhelp.INVISIBLE)!r} has an invisible "
+                        f"the field name {shown!r} has an invisible "
                         f"{hidden} in it (usually pasted from Word or Google Docs); delete it"
                     )
                 self.problem(line_of(key), message, severity="error")
@@ -150,7 +151,7 @@ def _colon_hint(node: Node) -> str:
         return ""
     return (
         f'; if the ": " is part of the text, put it all in double quotes: '
-        f"{yamlhelp.quote(f'{key.value}: {value.value}')}"
+        f"{yamllines.quote(f'{key.value}: {value.value}')}"
     )
 
 
@@ -165,7 +166,7 @@ def _tag_hint(name: str, node: ScalarNode) -> str:
         return ""
     return (
         f'; if the "!" is part of the text, put the whole {name} in double quotes: '
-        f"{name}: {yamlhelp.quote(f'{_written_tag(node)} {node.value}'.strip())}"
+        f"{name}: {yamllines.quote(f'{_written_tag(node)} {node.value}'.strip())}"
     )
 
 

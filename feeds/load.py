@@ -14,7 +14,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from feeds import yamlhelp, yamlread
+from feeds import yamlread, yamlslips
 from feeds.fields import (
     SEQ_TAG,
     STR_TAG,
@@ -178,7 +178,7 @@ def parse_article(text: str, rel: str) -> tuple[RawArticle | None, list[Problem]
 def _warn_slips(f: Fields, text: str, node: Node) -> None:
     """Warn about values YAML reads otherwise than the editor wrote them: a " #" or "&" in
     a value, a comma where a list was meant, a folded body that joins Markdown blocks."""
-    for line, message in yamlhelp.value_slips(text, node, lists=("tags", "authors", "author")):
+    for line, message in yamlslips.value_slips(text, node, lists=("tags", "authors", "author")):
         f.problem(line, message, severity="warning")
     lists = (
         ("tags", "tag", "tags"),
@@ -187,11 +187,11 @@ def _warn_slips(f: Fields, text: str, node: Node) -> None:
     )
     for name, one, listed in lists:
         if name in f.nodes:
-            message = yamlhelp.comma_list(name, f.nodes[name][1], one, listed)
+            message = yamlslips.comma_list(name, f.nodes[name][1], one, listed)
             if message:
                 f.problem(f.key_line(name), message, severity="warning")
     if "body" in f.nodes:
-        message = yamlhelp.folded_markdown(text, f.nodes["body"][1], "body")
+        message = yamlslips.folded_markdown(text, f.nodes["body"][1], "body")
         if message:
             f.problem(f.key_line("body"), message, severity="warning")
 

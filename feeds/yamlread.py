@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from feeds import yamlhelp
+from feeds import yamlhelp, yamlslips
 from feeds.model import Problem
 from feeds.settings import SETTINGS
 
@@ -193,7 +193,7 @@ def load_node(
     if root is None:
         raise DataError("file is empty", 1)
     if problems is not None:
-        for line, message in yamlhelp.value_slips(text, root):
+        for line, message in yamlslips.value_slips(text, root):
             problems.append(Problem(path=rel, line=line, message=message, severity="warning"))
     return root
 

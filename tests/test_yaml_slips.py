@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import feeds.yamlread
 from feeds.load import parse_article
-from feeds.yamlhelp import INVISIBLE, quote
+from feeds.yamllines import INVISIBLE, quote
 from feeds.yamlread import read_text
 
 from .hostile import check, put

@@ -24,6 +24,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from feeds.settings import from_environment
+
 log = logging.getLogger(__name__)
 FORMAT = 7  # bump when what is cached changes shape
 
@@ -40,7 +42,7 @@ def _code_version() -> str:
 
 def cache_file(root: Path) -> Path | None:
     """Return where the cache of a data folder lives, or None when caching is off."""
-    configured = os.environ.get("FEEDS_CACHE_DIR")
+    configured = from_environment("FEEDS_CACHE_DIR", os.environ)
     if configured is not None and configured.lower() in ("", "off", "0", "none"):
         return None
     if configured:

@@ -12,15 +12,19 @@ from pathlib import Path
 
 import click
 
-from feeds.load import ARTICLES_DIR, SITE_FILE, Context, resolve, suggest
+from feeds.context import Context, resolve
+from feeds.fields import suggest
+from feeds.load import ARTICLES_DIR
+from feeds.meta import SITE_FILE
 from feeds.scaffold import NAME_MAX_BYTES, file_slug, new_article
+from feeds.settings import default
 from feeds.store import Store
 from feeds.text import slugify
 
 DATA_OPTION = click.option(
     "--data",
     "data",
-    default="data",
+    default=default("FEEDS_DATA"),
     show_default=True,
     envvar="FEEDS_DATA",
     type=click.Path(file_okay=False, path_type=Path),

@@ -1,4 +1,10 @@
-"""The publication's records: plain frozen values with aware UTC datetimes and no I/O."""
+"""The publication's records: frozen values with aware UTC datetimes, built without I/O.
+
+Two things are more than plain fields, on purpose: an article's body is a Body
+(body.py), a value equal by its Markdown and base URL that renders its HTML once, on
+first use, so that loading renders nothing; and Record gives records a fast pickle,
+for the parse cache.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from feeds.text import Body, truncate_words
+from feeds.body import Body
+from feeds.settings import default
+from feeds.text import truncate_words
 
 Severity = Literal["error", "warning"]
 
@@ -60,24 +68,26 @@ class Site:
 
     title: str
     url: str  # absolute, no trailing slash
-    language: str = "en"
+    # The defaults are the settings table's (settings.py), where site.yaml's fields are
+    # documented; load_site gives an empty description the title.
+    language: str = default("language")
     description: str = ""
-    timezone: str = "UTC"
-    items_per_feed: int = 50  # entries in a subscription document
-    max_age: int = 300  # seconds a subscription document may be cached
-    archive_size: int = 50  # entries in each RFC 5005 archive document
-    archive_max_age: int = 86400  # seconds a full archive document may be cached
-    copyright: str | None = None
-    icon: str | None = None
-    logo: str | None = None
-    stale_while_revalidate: int = 0  # seconds a cache may serve stale while it refetches
-    stale_if_error: int = 0  # seconds a cache may serve stale while the origin fails
-    hubs: tuple[str, ...] = ()  # WebSub hubs told of every change
-    purge_webhook: str | None = None  # told of the URLs whose bytes changed
+    timezone: str = default("timezone")
+    items_per_feed: int = default("items_per_feed")
+    max_age: int = default("max_age")
+    archive_size: int = default("items_per_feed")  # as many as a subscription document
+    archive_max_age: int = default("archive_max_age")
+    copyright: str | None = default("copyright")
+    icon: str | None = default("icon")
+    logo: str | None = default("logo")
+    stale_while_revalidate: int = default("stale_while_revalidate")
+    stale_if_error: int = default("stale_if_error")
+    hubs: tuple[str, ...] = default("hubs")
+    purge_webhook: str | None = default("purge_webhook")
     # Who mints article ids (RFC 4151 tag authority): a domain or an email address the
     # publication owned when it first published. Pinned in site.yaml, ids survive a move
     # of `url`; empty means the url's host.
-    id_authority: str = ""
+    id_authority: str = default("id_authority")
 
     @property
     def path(self) -> str:

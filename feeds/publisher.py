@@ -7,7 +7,6 @@ current and announces changes). A request enters it once, with `find`.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from feeds.catalog import Catalog, View
 from feeds.documents import CacheContents, Document, DocumentCache, Key, Validators
 from feeds.feed import Feed
 from feeds.reloader import Reloader
+from feeds.settings import default, from_environment
 from feeds.store import Store
 from feeds.text import tag_slug
 from feeds.urls import DocumentRef, path_of
@@ -26,10 +26,6 @@ from feeds.urls import DocumentRef, path_of
 # Settle (0.3 s) + this + the reload itself stays under the 2 seconds editors are promised.
 MAX_POLL_INTERVAL = 1.2
 
-DOCUMENT_CACHE_ENV = "FEEDS_DOCUMENT_CACHE_MB"
-# Enough for the documents polled most: the site feed and eight section feeds of 50
-# full-text entries, in three formats, identity and gzip, take about 7 MB.
-DEFAULT_DOCUMENT_CACHE_MB = 8
 MB = 1 << 20
 
 
@@ -45,20 +41,7 @@ def document_cache_budget(environ: Mapping[str, str]) -> int:
     no bodies at all. Anything else is refused, so that a typo does not silently become
     the default.
     """
-    value = environ.get(DOCUMENT_CACHE_ENV, "").strip()
-    if not value:
-        return DEFAULT_DOCUMENT_CACHE_MB * MB
-    try:
-        megabytes = float(value)
-    except ValueError:
-        megabytes = math.nan
-    if not 0 <= megabytes < math.inf:
-        raise ValueError(
-            f"{DOCUMENT_CACHE_ENV}={value!r} is not a size in megabytes: set it to a number "
-            f"such as 16, 2.5 or 0 (keep no rendered documents), or unset it for the "
-            f"default of {DEFAULT_DOCUMENT_CACHE_MB}"
-        )
-    return int(megabytes * MB)
+    return int(from_environment("FEEDS_DOCUMENT_CACHE_MB", environ) * MB)
 
 
 class Found(NamedTuple):
@@ -120,8 +103,8 @@ class Publisher:
         root: Path | str,
         *,
         clock: Callable[[], datetime] = utc_now,
-        poll_interval: float = 0.5,
-        settle: float = 0.3,
+        poll_interval: float = default("POLL_INTERVAL"),
+        settle: float = default("SETTLE"),
         notifier: notify.Notifier | None = None,
         document_cache_bytes: int | None = None,
     ):

@@ -7,7 +7,7 @@ import unicodedata
 from datetime import datetime
 
 # The body of a new article, one paragraph a line. Each paragraph is looked for on its own
-# in articles that are not drafts (load.py refuses them), so that one left behind when the
+# in articles that are not drafts (build.py refuses them), so that one left behind when the
 # story is written is caught too; they are worded so that no story would hold them. The
 # first is the one every earlier `feeds new` wrote, so older drafts are caught as well.
 PLACEHOLDER = (

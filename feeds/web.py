@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from feeds import notify
 from feeds.fastpath import DocumentServer
 from feeds.publisher import Publisher
+from feeds.settings import default, from_environment
 from feeds.urls import flask_rules
 
 
@@ -23,9 +24,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     of WebSub and purge notifications, doubling after each failure)."""
     app = Flask(__name__)
     app.config.from_mapping(
-        DATA=os.environ.get("FEEDS_DATA", "data"),
-        POLL_INTERVAL=0.5,
-        SETTLE=0.3,
+        DATA=from_environment("FEEDS_DATA", os.environ),
+        POLL_INTERVAL=default("POLL_INTERVAL"),
+        SETTLE=default("SETTLE"),
         NOTIFY_BACKOFF=1.0,
         CLOCK=None,
     )

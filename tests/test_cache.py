@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-import feeds.text
-from feeds import cache, store
+import feeds.markup
+from feeds import cache, filestate
 from feeds.render import render_feed
 from feeds.store import Store
 from tests.conftest import NOW
@@ -30,13 +30,13 @@ def site_feed(loaded_store: Store) -> bytes:
 def reads(monkeypatch):
     """Count the article files read from disk."""
     seen: list[str] = []
-    original = store.read_text
+    original = filestate.read_text
 
     def counting(path, rel, *args, **kwargs):
         seen.append(rel)
         return original(path, rel, *args, **kwargs)
 
-    monkeypatch.setattr(store, "read_text", counting)
+    monkeypatch.setattr(filestate, "read_text", counting)
     return seen
 
 
@@ -112,13 +112,13 @@ def test_the_newest_bodies_come_back_rendered(data_dir, monkeypatch):
     site.write_text(site.read_text().replace("items_per_feed: 50", "items_per_feed: 3"))
     loaded(data_dir).save_cache()
     rendered: list[str] = []
-    original = feeds.text.render_markdown
+    original = feeds.markup.render_markdown
 
     def counting(source, base_url):
         rendered.append(base_url)
         return original(source, base_url)
 
-    monkeypatch.setattr(feeds.text, "render_markdown", counting)
+    monkeypatch.setattr(feeds.markup, "render_markdown", counting)
     restarted = loaded(data_dir)
     site_feed(restarted)  # the first feed after a restart shows the newest articles
     assert rendered == []

@@ -17,10 +17,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds import text
+from feeds import bodycheck, links, markup
+from feeds.bodycheck import body_warnings
 from feeds.cli import main
+from feeds.links import body_url
+from feeds.markup import render_markdown
 from feeds.store import Store
-from feeds.text import body_url, body_warnings, render_markdown, slugify, tag_slug
+from feeds.text import slugify, tag_slug
 
 from .conftest import SAMPLE
 from .editing import article
@@ -350,8 +353,8 @@ def test_every_load_reports_the_same_body_warnings(app, client, runner, data_dir
 def test_only_bodies_that_may_lose_something_are_parsed_at_load(monkeypatch, markdown, parsed):
     """Bodies are rendered lazily; the load looks closer only where a warning may be."""
     calls = []
-    original = text._scanner.parse
-    monkeypatch.setattr(text._scanner, "parse", lambda *a: calls.append(a) or original(*a))
+    original = markup.SCANNER.parse
+    monkeypatch.setattr(markup.SCANNER, "parse", lambda *a: calls.append(a) or original(*a))
     body_warnings(markdown, BASE)
     assert bool(calls) == parsed
 
@@ -373,7 +376,7 @@ PIECES = st.sampled_from(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(PIECES, max_size=14).map("".join))
 def test_the_quick_scan_never_hides_a_warning(markdown):
-    assert body_warnings(markdown, BASE) == text._body_warnings(markdown, BASE)
+    assert body_warnings(markdown, BASE) == bodycheck._body_warnings(markdown, BASE)
 
 
 @settings(max_examples=300, deadline=None)
@@ -394,7 +397,7 @@ def test_whatever_body_url_keeps_the_sanitizer_keeps(url):
     kept = body_url(url, BASE)
     if kept is not None:
         anchor = nh3.clean(
-            f'<a href="{nh3.clean_text(kept)}">x</a>', url_schemes=text._SAFE_SCHEMES
+            f'<a href="{nh3.clean_text(kept)}">x</a>', url_schemes=links.SAFE_SCHEMES
         )
         assert "href=" in anchor, (kept, anchor)
 

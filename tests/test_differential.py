@@ -71,9 +71,11 @@ from hypothesis.stateful import (
 )
 
 from feeds import parallel
+from feeds.build import build_article
 from feeds.catalog import Catalog
 from feeds.cli import main
-from feeds.load import build_article, load_authors, load_sections, parse_article
+from feeds.load import parse_article
+from feeds.meta import load_authors, load_sections
 from feeds.model import Article, Problem
 from feeds.pages import render_feed_page, render_index, render_opml
 from feeds.render import CONTENT_TYPES, render_feed

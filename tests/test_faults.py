@@ -28,7 +28,7 @@ import pytest
 from lxml import etree
 from werkzeug.serving import make_server
 
-import feeds.store
+import feeds.filestate
 from feeds.web import create_app
 from tests.editing import save_by_rename, save_in_place, save_truncate_then_write
 from tests.helpers import FORMATS, publisher_of
@@ -74,7 +74,7 @@ def titles(client) -> dict[str, str]:
 def vanishing(monkeypatch):
     """Make the store's next read of the given files find them gone (deleted after the scan)."""
     targets: set[str] = set()
-    original = feeds.store.read_text
+    original = feeds.filestate.read_text
 
     def read_text(path, rel, *args, **kwargs):
         if rel in targets:
@@ -85,7 +85,7 @@ def vanishing(monkeypatch):
                 Path(path).unlink()
         return original(path, rel, *args, **kwargs)
 
-    monkeypatch.setattr(feeds.store, "read_text", read_text)
+    monkeypatch.setattr(feeds.filestate, "read_text", read_text)
     return targets
 
 
@@ -124,7 +124,7 @@ def test_an_edited_file_deleted_before_it_is_read_keeps_then_loses_its_article(
 
 def test_a_file_replaced_by_a_folder_mid_read_is_reported(app, client, data_dir, monkeypatch):
     TRIED["file-vanishes-mid-read"] += 1
-    original = feeds.store.read_text
+    original = feeds.filestate.read_text
     rel = "articles/swapped.yaml"
     put(data_dir, rel, article(title="Swapped"))
 
@@ -134,7 +134,7 @@ def test_a_file_replaced_by_a_folder_mid_read_is_reported(app, client, data_dir,
             Path(path).mkdir()
         return original(path, name, *args, **kwargs)
 
-    monkeypatch.setattr(feeds.store, "read_text", read_text)
+    monkeypatch.setattr(feeds.filestate, "read_text", read_text)
     before = site_ids(client)
     refresh(app)
     assert site_ids(client) == before

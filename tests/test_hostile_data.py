@@ -30,8 +30,8 @@ import pytest
 import yaml
 from lxml import etree
 
-import feeds.load
-from feeds.load import parse_datetime
+import feeds.yamlread
+from feeds.dates import parse_datetime
 from feeds.store import Store
 
 from .editing import replace_in
@@ -286,7 +286,7 @@ NESTED = {
 def test_deep_nesting_is_reported_not_a_recursion_error(app, client, data_dir, monkeypatch, loader):
     if loader == "pure-python":
         # What runs where libyaml is missing: PyYAML's recursive composer.
-        monkeypatch.setattr(feeds.load, "SafeLoader", yaml.SafeLoader)
+        monkeypatch.setattr(feeds.yamlread, "SafeLoader", yaml.SafeLoader)
     cases = [
         Case(
             f"articles/nested/{name}.yaml",
@@ -562,13 +562,13 @@ def test_a_50_mb_file_is_refused_before_parsing(app, client, data_dir, monkeypat
     big_file(data_dir / "authors.yaml", (data_dir / "authors.yaml").read_text(encoding="utf-8"))
     TRIED["oversized-file"] += 2
     parsed_sizes: list[int] = []
-    compose = feeds.load.compose
+    compose = feeds.yamlread.compose
 
     def spy(text: str, *args):
         parsed_sizes.append(len(text))
         return compose(text, *args)
 
-    monkeypatch.setattr(feeds.load, "compose", spy)
+    monkeypatch.setattr(feeds.yamlread, "compose", spy)
     before = site_ids(client)
     started = time.monotonic()
     publisher.refresh()
@@ -675,7 +675,7 @@ def test_lone_surrogate_escapes_are_reported_or_stripped(
     app, client, data_dir, monkeypatch, loader, publisher
 ):
     if loader == "pure-python":
-        monkeypatch.setattr(feeds.load, "SafeLoader", yaml.SafeLoader)
+        monkeypatch.setattr(feeds.yamlread, "SafeLoader", yaml.SafeLoader)
     writes = {
         "title": article(title='"A\\ud800B"'),
         "pair": article(title='"A\\ud83d\\ude00B"'),

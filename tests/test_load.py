@@ -11,8 +11,10 @@ import feedparser
 import lxml.html
 import pytest
 
+from feeds.build import build_article
 from feeds.cli import main
-from feeds.load import build_article, parse_article, parse_datetime
+from feeds.dates import parse_datetime
+from feeds.load import parse_article
 from feeds.model import Article, Problem
 from feeds.store import Store
 from feeds.text import SUMMARY_LIMIT

@@ -24,11 +24,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-import feeds.load
-from feeds.load import SafeLoader
+import feeds.yamlread
 from feeds.render import render_feed
 from feeds.store import Store
 from feeds.text import tag_slug, tidy_line, xml_safe
+from feeds.yamlread import SafeLoader
 
 from .conftest import NOW, SAMPLE
 from .helpers import FORMATS
@@ -480,7 +480,7 @@ def _tags(node) -> list:
     )
 )
 def test_the_lean_loader_types_every_scalar_as_pyyaml_does(values):
-    lean = feeds.load._lean(SafeLoader)
+    lean = feeds.yamlread._lean(SafeLoader)
     for value in values:
         for text in (f"k: {value}\n", f"- {value}\n", f"{{k: {value}}}\n"):
             try:

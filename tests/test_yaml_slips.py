@@ -24,9 +24,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import feeds.load
-from feeds.load import parse_article, read_text
-from feeds.yamlhelp import INVISIBLE, quote
+import feeds.yamlread
+from feeds.load import parse_article
+from feeds.yamllines import INVISIBLE, quote
+from feeds.yamlread import read_text
 
 from .hostile import check, put
 
@@ -41,7 +42,7 @@ ARTICLES = sorted(name for name in SLIPS if "to" not in EXPECTED[name])
 def yaml_error(name: str) -> yaml.MarkedYAMLError | None:
     """Return the error PyYAML raises for a corpus file, None when it is valid YAML."""
     try:
-        yaml.compose(read_text(CORPUS / name, name), Loader=feeds.load.SafeLoader)
+        yaml.compose(read_text(CORPUS / name, name), Loader=feeds.yamlread.SafeLoader)
     except yaml.MarkedYAMLError as error:
         return error
     return None
@@ -124,7 +125,7 @@ def test_the_suggested_fix_works(data_dir, name):
 @pytest.mark.parametrize("name", ARTICLES)
 def test_the_pure_python_loader_explains_it_the_same(monkeypatch, name):
     """Where libyaml is missing, PyYAML's own parser has other words and other marks."""
-    monkeypatch.setattr(feeds.load, "SafeLoader", yaml.SafeLoader)
+    monkeypatch.setattr(feeds.yamlread, "SafeLoader", yaml.SafeLoader)
     entry = EXPECTED[name]
     _, problems = parse_article(read_text(CORPUS / name, name), target(name))
     assert any(

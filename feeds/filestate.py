@@ -1,0 +1,178 @@
+"""One article file as the store knows it: what reading, parsing and building its text gave,
+and its last good version, which stands in while the file has errors of its own."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+from feeds.build import build_article
+from feeds.context import Context
+from feeds.load import ARTICLE_FIELD_NAMES, RawArticle, parse_article
+from feeds.model import Article, Problem, Record
+from feeds.scan import Signature
+from feeds.yamlread import DataError, read_text
+
+_LINE_INDEX = {name: index for index, name in enumerate(ARTICLE_FIELD_NAMES)}
+
+
+def compact_lines(lines: dict[str, int]) -> str:
+    """Return an article's field lines as a string, one character (its code point the line)
+    per field in ARTICLE_FIELDS order, 0 where not written: a tenth of the dictionary's
+    memory. Lines past chr()'s range (a 1 MB file has at most a million) are clamped."""
+    get = lines.get
+    return "".join([chr(min(get(name, 0), 0x10FFFF)) for name in ARTICLE_FIELD_NAMES])
+
+
+def line_in(lines: str, name: str) -> int:
+    """Return the line of a field in compact_lines() form (1 if not written)."""
+    index = _LINE_INDEX.get(name)
+    return (ord(lines[index]) if index is not None and lines else 0) or 1
+
+
+def digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def story_digest(raw: RawArticle) -> bytes:
+    """Return a digest of an article's title and body, to find copies of one story."""
+    story = f"{raw.values['title']}\0{raw.values['body']}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(story).digest()[:8]  # 8 bytes: shared by chance only among billions
+
+
+@dataclass(frozen=True, slots=True)
+class Reading(Record):
+    """What reading one article file gave: a built article, or a reading still to build."""
+
+    problems: tuple[Problem, ...]  # the file's own problems (reading and parsing)
+    digest: str = ""  # of the text, when it could be used
+    raw: RawArticle | None = None  # parsed but not built (no context, or building failed)
+    article: Article | None = None  # built in the context of the read
+    build_problems: tuple[Problem, ...] = ()
+    lines: str = ""  # compact_lines() of a built article's file
+    story: bytes = b""  # story_digest(), when it could be parsed
+
+
+def read_article_file(
+    root: str, rel: str, size: int, max_bytes: int, ctx: Context | None
+) -> Reading:
+    """Read, parse and (given a context) build one article file.
+
+    A built article comes back without its raw reading, which is let go at once: keeping
+    it was a third of a loaded article's memory, and building where the file is parsed
+    keeps it from ever reaching the process that serves (see parallel.py).
+    """
+    try:
+        text = read_text(os.path.join(root, rel), rel, max_bytes, size=size)
+    except DataError as error:
+        return Reading((Problem(path=rel, line=error.line, message=error.message),))
+    raw, parse_problems = parse_article(text, rel)
+    problems = tuple(parse_problems)  # most are empty: one shared empty tuple, not a list each
+    if raw is None:
+        return Reading(problems)
+    digest, story = digest_of(text), story_digest(raw)
+    if ctx is not None:
+        article, build_problems = build_article(raw, ctx)
+        if article is not None:
+            lines = compact_lines(raw.lines)
+            return Reading(problems, digest, None, article, tuple(build_problems), lines, story)
+    return Reading(problems, digest, raw, story=story)
+
+
+@dataclass(kw_only=True, slots=True)
+class ArticleFile:
+    """What we know of one article file: what its text gives now, and its last good version.
+
+    `article` and the problems always describe the file as it is; `kept` is the version
+    the catalog last held, which stands in while the file has errors of its own.
+    """
+
+    signature: Signature | None = None
+    raw: RawArticle | None = None  # the current reading, until it is built (kept if that fails)
+    digest: str = ""  # of the current text
+    story: bytes = b""  # of the current title and body (story_digest), to find copies
+    read_problems: tuple[Problem, ...] = ()
+    article: Article | None = None  # built from the current text; None while it has errors
+    build_problems: tuple[Problem, ...] = ()
+    # What `article` or the failed build was made from: the raw reading itself (not its
+    # id(), which a new object can reuse) and the generation of the context it was
+    # resolved against.
+    built_raw: RawArticle | None = None
+    built_generation: int = -1
+    # Once built, the raw reading is let go (it was a third of a loaded article's memory)
+    # and the file is read again if the context changes; a state restored from the parse
+    # cache starts that way. Its field lines are kept, compactly, for problem reports.
+    lines: str = ""
+    kept: Article | None = None  # the version the catalog last held
+    kept_digest: str = ""  # of the text behind `kept`
+
+    def built(
+        self, article: Article, problems: tuple[Problem, ...], lines: str, generation: int
+    ) -> None:
+        """Keep a newly built article and let its raw reading go."""
+        self.article, self.build_problems, self.lines = article, problems, lines
+        self.built_generation = generation
+        self.raw = self.built_raw = None
+
+    def unreadable(self, problems: tuple[Problem, ...], digest: str = "") -> None:
+        """Record a reading that gave no article: only its problems describe the file now."""
+        self.read_problems, self.digest = problems, digest
+        self.article, self.raw, self.built_raw, self.build_problems = None, None, None, ()
+
+    @property
+    def broken(self) -> bool:
+        """Return whether the file has errors of its own (a clash is not one of them)."""
+        return any(p.severity == "error" for p in self.read_problems + self.build_problems)
+
+    def build(self, raw: RawArticle, ctx: Context, generation: int) -> None:
+        """Build the file's current reading in the context of this generation."""
+        article, build_problems = build_article(raw, ctx)
+        if article is not None:
+            self.built(article, tuple(build_problems), compact_lines(raw.lines), generation)
+        else:
+            self.article, self.build_problems = None, tuple(build_problems)
+            self.built_raw, self.built_generation = raw, generation
+            self.lines = compact_lines(raw.lines)
+
+    def cache_entry(self) -> tuple:
+        """Return what the parse cache keeps of this file (see from_cache)."""
+        return (
+            self.signature,
+            self.lines,
+            self.digest,
+            self.read_problems,
+            self.article,
+            self.build_problems,
+            self.raw,
+            (self.kept, self.kept_digest) if self.kept is not None else None,
+            self.story,
+        )
+
+    @classmethod
+    def from_cache(cls, cached: tuple, generation: int) -> ArticleFile:
+        """Return a file's state as the parse cache holds it, built in this generation."""
+        signature, lines, digest, read_problems, article, build_problems, raw, kept, story = cached
+        return cls(
+            signature=signature,
+            lines=lines,
+            digest=digest,
+            story=story,
+            read_problems=read_problems,
+            article=article,
+            build_problems=build_problems,
+            raw=raw,  # a reading whose build failed: built again, which is cheap
+            built_generation=generation,
+            kept=kept[0] if kept else None,
+            kept_digest=kept[1] if kept else "",
+        )
+
+
+def cached_signature(cached: tuple) -> Signature:
+    """Return the signature of the file a parse cache entry was read from."""
+    return cached[0]
+
+
+def cached_kept(cached: tuple) -> tuple[Article, str] | None:
+    """Return the last good version (and its text's digest) a parse cache entry holds."""
+    return cached[7]

@@ -99,18 +99,22 @@ def copies(
 
 
 def standing_in(
-    articles: list[Article],
+    claimants: list[Article],
     stand_ins: list[Article],
     known: tuple[dict[str, Section], dict[str, Author]],
 ) -> list[Article]:
     """Return the last good versions that stand in for files with errors: every one
     whose slug and id no valid file claims (the first by priority() on a tie) and
-    whose section and authors have a record to show."""
+    whose section and authors have a record to show.
+
+    `claimants` are the articles of every valid file, a clash's losers included: a file
+    that now claims a slug or id, even without winning it, is what its editor meant.
+    """
     if not stand_ins:
         return []
     sections, authors = known
-    slugs = {a.slug for a in articles}
-    ids = {a.id for a in articles}
+    slugs = {a.slug for a in claimants}
+    ids = {a.id for a in claimants}
     kept: list[Article] = []
     for article in sorted(stand_ins, key=priority):
         if (

@@ -102,11 +102,13 @@ def render_markdown(source: str, base_url: str) -> tuple[str, str]:
 
     def keep_safe_urls(tag: str, attribute: str, value: str) -> str | None:
         if attribute == "id" or (attribute == "href" and value[:1] == "#"):
-            # A footnote's own ids and the links between note and text stay as they are:
-            # made absolute, they would leave the reader's page for the site's.
+            # A footnote's own ids stay, and the links between note and mark point at
+            # them on the article's page, absolute: a feed must hold no relative URL (the
+            # W3C validator warns of one in content:encoded), and readers resolve a bare
+            # "#fn" against the entry's link anyway.
             note = _FOOTNOTE_ID.fullmatch(value.removeprefix("#"))
             if note is not None and note[1] == prefix:
-                return value
+                return value if attribute == "id" else f"{base_url}{value}"
             if attribute == "id":
                 return None
         if attribute in URL_ATTRIBUTES:
@@ -143,7 +145,7 @@ def _drop_emptied(safe_html: str) -> str:
 
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
-_FOOTNOTE_REF = re.compile(r'<sup><a href="#fn-[^"]*"[^>]*>.*?</a></sup>', re.DOTALL)
+_FOOTNOTE_REF = re.compile(r'<sup><a href="[^"#]*#fn-[^"]*"[^>]*>.*?</a></sup>', re.DOTALL)
 
 
 def _first_paragraph_text(safe_html: str) -> str:

@@ -110,10 +110,10 @@ class Store:
     def refresh(self) -> bool:
         """Re-read whatever changed on disk; return whether the catalog changed."""
         # The first load makes tens of thousands of objects and no garbage cycles; the
-        # cyclic collector would walk them again and again for nothing (about 15% of a
-        # 10,000-article load), so it waits until the load is done. Then what was loaded
-        # is frozen out of its sight (gc.freeze): a full collection walking it would cost
-        # the first feed 60 ms at 10,000 articles, and in a gunicorn master it would make
+        # cyclic collector would walk them again and again for nothing (a large share of a
+        # large load), so it waits until the load is done. Then what was loaded is frozen
+        # out of its sight (gc.freeze): a full collection walking it would land on the
+        # first feed, and in a gunicorn master it would make
         # every forked worker copy the pages it marks. Frozen objects are still freed
         # when no longer referenced; only cyclic garbage among them would be kept, so this
         # is done once a process, for the load a server starts with.

@@ -192,6 +192,8 @@ class Store:
             self._sections = value
         else:
             self._authors = value
+        if self._meta_texts.get(name) != text:
+            self.cache_dirty = True  # the cache keeps the last good texts: write them again
         self._meta_texts[name] = text
         self._meta_digests[name] = digest_of(text)
 

@@ -289,3 +289,28 @@ def test_a_meta_file_broken_while_nothing_ran_keeps_its_last_good_version(data_d
         assert [p["path"] for p in problems if p["severity"] == "error"] == ["sections.yaml"]
     finally:
         publisher_of(app).close()
+
+
+def test_a_meta_edit_alone_is_written_to_the_parse_cache(data_dir):
+    """With no article to read again, a new last good sections.yaml must still reach the
+    cache: a restart while the file is broken serves that version, as the server did."""
+    import shutil
+
+    from feeds.store import Store
+
+    shutil.rmtree(data_dir / "articles")
+    (data_dir / "articles").mkdir()
+    running = Store(data_dir, settle=0)
+    running.refresh()
+    running.save_cache()
+    sections = data_dir / "sections.yaml"
+    sections.write_text("- slug: arts\n  title: Arts\n", encoding="utf-8")
+    running.refresh()
+    running.save_cache()
+    sections.write_text("- slug: arts\n  title: [Arts\n", encoding="utf-8")
+    running.refresh()
+    running.save_cache()
+    restarted = Store(data_dir, settle=0)
+    restarted.refresh()
+    assert list(restarted.catalog.sections) == list(running.catalog.sections) == ["arts"]
+    assert restarted.catalog.version == running.catalog.version

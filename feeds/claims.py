@@ -99,22 +99,22 @@ def copies(
 
 
 def standing_in(
-    claimants: list[Article],
+    published: list[Article],
     stand_ins: list[Article],
     known: tuple[dict[str, Section], dict[str, Author]],
 ) -> list[Article]:
     """Return the last good versions that stand in for files with errors: every one
-    whose slug and id no valid file claims (the first by priority() on a tie) and
+    whose slug and id no published article holds (the first by priority() on a tie) and
     whose section and authors have a record to show.
 
-    `claimants` are the articles of every valid file, a clash's losers included: a file
-    that now claims a slug or id, even without winning it, is what its editor meant.
+    A file that lost a clash publishes nothing, so it takes nothing from a stand-in: an
+    edit to one file never takes another's article out of the feeds.
     """
     if not stand_ins:
         return []
     sections, authors = known
-    slugs = {a.slug for a in claimants}
-    ids = {a.id for a in claimants}
+    slugs = {a.slug for a in published}
+    ids = {a.id for a in published}
     kept: list[Article] = []
     for article in sorted(stand_ins, key=priority):
         if (

@@ -340,7 +340,7 @@ class Store:
         previous = self.catalog
         shown = (previous.sections, previous.authors) if previous else ({}, {})
         known = known_records(self._retained, shown, ctx)
-        articles += standing_in(good, stand_ins, known)
+        articles += standing_in(articles, stand_ins, known)
         files = self._files
         for article in articles:
             state = files[article.path]

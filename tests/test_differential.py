@@ -107,6 +107,7 @@ EARLY = datetime(2026, 2, 12, 0, 0, tzinfo=UTC)
 CLASH = "is already used by"
 FORMATS = tuple(CONTENT_TYPES)
 TALLY = {"sequences": 0, "steps": 0, "forked": 0}
+SEEN: dict[str, int] = {}  # steps in which a situation arose
 
 # --- What editors write ----------------------------------------------------------------
 
@@ -812,6 +813,16 @@ class Editors(RuleBasedStateMachine):
         ]
         expected = dict(cold_articles)
         expected.update((a.path, a) for a in winners(standins))
+        # What the steps exercised, for the summary of a long run.
+        for what, happened in (
+            ("a stand-in in running", len(expected) > len(cold_articles)),
+            ("a slug or id clash", bool(clash_paths)),
+            ("a broken article", bool(broken)),
+            ("a meta file with errors", cold is not cold_of_files),
+            ("archive pages", any(f.page for f in cold.catalog.view(NOW).documents())),
+        ):
+            if happened:
+                SEEN[what] = SEEN.get(what, 0) + 1
         running_articles = by_path(running)
 
         # 2. Good files agree; 3. broken files keep their last good version, nothing else.
@@ -978,5 +989,6 @@ def test_every_path_tells_one_truth(capsys) -> None:
                 print(
                     f"\ntest_differential: {TALLY['sequences'] - before['sequences']} sequences, "
                     f"{TALLY['steps'] - before['steps']} steps checked "
-                    f"({TALLY['forked'] - before['forked']} with a forked load)"
+                    f"({TALLY['forked'] - before['forked']} with a forked load); steps with "
+                    + ", ".join(f"{what}: {count}" for what, count in SEEN.items())
                 )

@@ -110,23 +110,33 @@ def known_records(retained: Records, shown: Records, ctx: Context) -> Records:
 
 
 def records_for(
-    articles: Iterable[Article], ctx: Context, known: Records
+    articles: Iterable[Article], ctx: Context, known: Records, waiting: Iterable[Article] = ()
 ) -> tuple[list[Section], list[Author], Records]:
     """Return the sections and authors to index: today's, and the last known record of
-    any that a last good version still names after its entry was removed (also returned
-    apart, to be retained)."""
+    any that a last good version still names after its entry was removed; and apart, to be
+    retained, those records and the ones that `waiting` last good versions name (stand-ins
+    that stepped aside for now: they must find their section and authors when they return).
+    """
     have_sections = {s.slug for s in ctx.sections}
     have_authors = {a.slug for a in ctx.authors}
-    keep_sections: dict[str, Section] = {}
-    keep_authors: dict[str, Author] = {}
-    for article in articles:
-        if article.section not in have_sections:
-            keep_sections[article.section] = known[0][article.section]
-        for slug in article.authors:
-            if slug not in have_authors:
-                keep_authors[slug] = known[1][slug]
+
+    def missing(among: Iterable[Article], shown: bool) -> Records:
+        # A shown article's records are known (standing_in let in no other); a waiting
+        # one's may be gone (a cache written before it stood aside), and it stays out.
+        sections: dict[str, Section] = {}
+        authors: dict[str, Author] = {}
+        for article in among:
+            if article.section not in have_sections and (shown or article.section in known[0]):
+                sections[article.section] = known[0][article.section]
+            for slug in article.authors:
+                if slug not in have_authors and (shown or slug in known[1]):
+                    authors[slug] = known[1][slug]
+        return sections, authors
+
+    shown_sections, shown_authors = missing(articles, shown=True)
+    waiting_sections, waiting_authors = missing(waiting, shown=False)
     return (
-        list(ctx.sections) + sorted(keep_sections.values(), key=attrgetter("slug")),
-        list(ctx.authors) + sorted(keep_authors.values(), key=attrgetter("slug")),
-        (keep_sections, keep_authors),
+        list(ctx.sections) + sorted(shown_sections.values(), key=attrgetter("slug")),
+        list(ctx.authors) + sorted(shown_authors.values(), key=attrgetter("slug")),
+        ({**waiting_sections, **shown_sections}, {**waiting_authors, **shown_authors}),
     )

@@ -351,7 +351,7 @@ class Store:
         version = version_of(parts)
         catalog = self._edited(articles, problems, version)
         if catalog is None:
-            sections, authors, self._retained = records_for(articles, ctx, known)
+            sections, authors, self._retained = records_for(articles, ctx, known, stand_ins)
             catalog = Catalog.build(ctx.config.site, sections, authors, articles, problems, version)
         self.catalog, self._catalog_generation = catalog, self._generation
         self.reloaded_at = datetime.now(UTC)

@@ -59,6 +59,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -992,3 +993,45 @@ def test_every_path_tells_one_truth(capsys) -> None:
                     f"({TALLY['forked'] - before['forked']} with a forked load); steps with "
                     + ", ".join(f"{what}: {count}" for what, count in SEEN.items())
                 )
+
+
+class Draws:
+    """Stands in for hypothesis's data object: hands out the values a replay names."""
+
+    def __init__(self, values: Iterable[object]) -> None:
+        self.values = list(values)
+
+    def draw(self, strategy: object, label: str | None = None) -> object:
+        return self.values.pop(0)
+
+
+# Sequences the long runs once found wrong, replayed on every run. Each step is a rule and
+# the values it draws, in the order it draws them.
+REPLAYS = {
+    "a stand-in returns when the newcomer that took its place is deleted": [
+        ("edit_meta", ["sections.yaml", "remove", 1]),  # politics: bravo, foxtrot stand in
+        ("delete_article", ["articles/desk/foxtrot.yaml"]),
+        ("add_article", ["articles/desk/bravo.yaml", *[TITLES[0], "war", ["ann-lee"], PAST[0]],
+                         BODIES[1], [], False, False]),  # takes bravo's slug from its stand-in
+        ("delete_article", ["articles/desk/bravo.yaml"]),
+    ],
+    "a stand-in returns after its section was renamed while it stood aside": [
+        ("move_article", ["articles/hotel.yaml", "articles/2026/02/foxtrot.yaml"]),  # a draft
+        ("edit_article", ["articles/desk/foxtrot.yaml", "draft", True]),
+        ("break_article", ["articles/2026/02/foxtrot.yaml", "date"]),
+        ("edit_meta", ["sections.yaml", "rename", 0, "business"]),  # war -> business
+        ("move_article", ["articles/desk/foxtrot.yaml", "articles/2026/02/golf.yaml"]),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("steps", REPLAYS.values(), ids=REPLAYS.keys())
+def test_a_sequence_once_wrong(steps) -> None:
+    machine = Editors()
+    try:
+        machine.one_truth()
+        for rule, values in steps:
+            getattr(machine, rule)(Draws(values))
+            machine.one_truth()
+    finally:
+        machine.teardown()

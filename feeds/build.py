@@ -13,7 +13,7 @@ from feeds.context import Context, resolve
 from feeds.dates import parse_datetime
 from feeds.fields import suggest
 from feeds.load import RawArticle
-from feeds.model import Article, Correction, Problem, Site
+from feeds.model import Article, Correction, Problem, Retraction, Site
 from feeds.scaffold import holds_placeholder
 from feeds.text import SUMMARY_LIMIT, slugify, tag_slug
 
@@ -57,6 +57,7 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
     authors = _authors(raw, ctx, report)
     published, updated = _dates(raw, ctx, report)
     corrections = _corrections(raw, ctx, published, report)
+    retraction, expires = _removal(raw, ctx, published, report)
     slug = _slug(raw, report)
     if not v["draft"] and holds_placeholder(v["body"]):
         report.at(
@@ -92,6 +93,8 @@ def build_article(raw: RawArticle, ctx: Context) -> tuple[Article | None, list[P
         image=v["image"],
         draft=v["draft"],
         corrections=corrections,
+        retraction=retraction,
+        expires=expires,
     )
     return article, report.problems
 
@@ -177,6 +180,44 @@ def _corrections(
             continue
         corrections.append(Correction(date=moment, text=text))
     return tuple(sorted(corrections, key=lambda correction: correction.date))
+
+
+def _removal(
+    raw: RawArticle, ctx: Context, published: datetime | None, report: _Report
+) -> tuple[Retraction | None, datetime | None]:
+    """Return the article's retraction and expiry; report dates that cannot be read or
+    that come before it is published (it would never be out)."""
+    retraction = expires = None
+    written = raw.values.get("retraction")
+    if written:
+        when, line, reason = written
+        try:
+            moment = parse_datetime(when, ctx.config.zone)
+        except ValueError as error:
+            report.at_line(line, f"retraction 'date': {error}")
+        else:
+            if published and moment <= published:
+                report.at_line(
+                    line,
+                    f"retraction 'date' {when!r} is not after 'published'; an article is "
+                    "retracted after it is out (to keep one from going out, set draft: true)",
+                )
+            else:
+                retraction = Retraction(date=moment, reason=reason)
+    if raw.values.get("expires"):
+        try:
+            expires = parse_datetime(raw.values["expires"], ctx.config.zone)
+        except ValueError as error:
+            report.at("expires", f"'expires': {error}")
+        else:
+            if published and expires <= published:
+                report.at(
+                    "expires",
+                    "'expires' is not after 'published'; it is when the article must "
+                    "leave the feeds, so it comes after it is out",
+                )
+                expires = None
+    return retraction, expires
 
 
 def _slug(raw: RawArticle, report: _Report) -> str:

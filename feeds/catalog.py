@@ -1,9 +1,10 @@
 """The in-memory index: which articles are in which feed, in which order, at a given moment.
 
 A ``Catalog`` is an immutable snapshot of one version of the data. What is live
-depends on the clock (scheduled articles appear when their time comes), so feeds are
-asked of a ``View``: the catalog at one moment. Views are cached by how many
-articles are live, the only thing the clock changes.
+depends on the clock (scheduled articles appear when their time comes, retracted and
+expired ones leave, their tombstones go after the retention window, and articles age out
+of the news sitemap), so feeds are asked of a ``View``: the catalog at one moment. Views
+are cached by how many of those moments have passed, the only thing the clock changes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from operator import attrgetter
 
@@ -23,6 +24,9 @@ from feeds.urls import KINDS, Kind
 from feeds.wording import describe
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# How long an article stays in the news sitemap after it is published (Google News takes
+# articles of the last two days).
+NEWS_WINDOW = timedelta(hours=48)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,7 +45,7 @@ class Catalog:
     edited_from: str = field(default="", repr=False, compare=False)
     edited: tuple[Article, ...] = field(default=(), repr=False, compare=False)
     # Given by replacing(), whose articles have the same dates in the same order; else
-    # computed on first use (see _schedule).
+    # computed on first use (see _schedule): every moment the clock changes a view.
     schedule: Sequence[datetime] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -119,35 +123,47 @@ class Catalog:
 
     @cached_property
     def _schedule(self) -> Sequence[datetime]:
-        """Return the publication times of non-draft articles, ascending: the articles are
-        newest first, so read backwards they need no sorting."""
+        """Return every moment the clock changes what readers see, ascending: each non-draft
+        article's publication and its leaving the news sitemap, and each removal (retracted
+        or expired) and the end of its tombstone. The articles are newest first, so the
+        publication times read backwards need no sorting; the rest are merged in."""
         if self.schedule is not None:
             return self.schedule
-        return [a.published for a in reversed(self.articles) if not a.draft]
+        published = [a.published for a in reversed(self.articles) if not a.draft]
+        moments = [*published, *(moment + NEWS_WINDOW for moment in published)]
+        retention = timedelta(days=self.site.removal_retention_days)
+        for article in self.articles:
+            removed = article.removed
+            if removed is not None and not article.draft:
+                moments += (removed, removed + retention)
+        return sorted(moments)  # runs already in order: timsort merges them
 
-    def live_count(self, now: datetime) -> int:
-        """Return how many articles are live at `now`."""
+    def moment(self, now: datetime) -> int:
+        """Return how many moments that change a view have passed at `now` (what views,
+        and the documents rendered from them, are cached by)."""
         return bisect_right(self._schedule, now)
 
     def view(self, now: datetime) -> View:
         """Return the publication as readers see it at `now`."""
-        count = self.live_count(now)
+        count = self.moment(now)
         view = self._views.get(count)
         if view is None:
-            view = self._views.setdefault(count, View.at(self, now))
+            view = self._views.setdefault(count, View.at(self, now, count))
         return view
 
     def counts(self, now: datetime) -> dict[str, int]:
-        """Return how many articles are published, scheduled and draft."""
+        """Return how many articles are published, scheduled and draft (a retracted or
+        expired article is none of these)."""
+        view = self.view(now)
         drafts = sum(1 for a in self.articles if a.draft)
-        live = self.live_count(now)
-        return {"published": live, "scheduled": len(self.articles) - drafts - live, "draft": drafts}
+        return {"published": len(view.live), "scheduled": len(view._upcoming), "draft": drafts}
 
 
 # What fixes an article's place in the catalog's order and in every index.
 _placement = attrgetter(
-    "path", "slug", "id", "section", "authors", "tags", "tag_slugs", "published", "draft"
-)
+    "path", "slug", "id", "section", "authors", "tags", "tag_slugs", "published", "draft",
+    "retraction", "expires",
+)  # fmt: skip
 
 
 def _swap(articles: Iterable[Article], replaced: Mapping[int, Article]) -> list[Article]:
@@ -176,21 +192,34 @@ class View:
         upcoming: list[Article],
         indexes: Mapping[Kind, dict[str, list[Article]]],
         tag_names: dict[str, str],
+        moment: int,
+        gone: list[Article],
+        expiring: list[Article],
+        recent: list[Article],
     ):
         """Hold a view's parts; View.at builds them from a catalog, replacing() from a view."""
         self.catalog = catalog
         self.live = live
+        self.moment = moment  # Catalog.moment() of the times this view stands for
         self._upcoming = upcoming  # scheduled, soonest first
+        # Removed (retracted or expired) within the retention window, latest removal first:
+        # the Atom feeds carry their tombstones.
+        self.gone = gone
+        self._expiring = expiring  # live, to be removed: soonest first
+        self.recent = recent  # live and published within NEWS_WINDOW, newest first
         # Per kind of feed, its slugs' live articles, newest first (the site's under "").
         self.indexes = indexes
         self.tag_names = tag_names  # tag slug -> the spelling shown
         self._feeds: dict[tuple[Kind, str, int], Feed | None] = {}
 
     @classmethod
-    def at(cls, catalog: Catalog, now: datetime) -> View:
+    def at(cls, catalog: Catalog, now: datetime, moment: int = 0) -> View:
         """Return the publication as readers see it at `now`."""
         live: list[Article] = []
         upcoming: list[Article] = []
+        gone: list[Article] = []
+        expiring: list[Article] = []
+        retention = timedelta(days=catalog.site.removal_retention_days)
         # defaultdicts, not setdefault(key, []), which makes a list per call to throw away.
         by_section: defaultdict[str, list[Article]] = defaultdict(list)
         by_author: defaultdict[str, list[Article]] = defaultdict(list)
@@ -205,6 +234,13 @@ class View:
             if article.published > now:
                 upcoming.append(article)
                 continue
+            removed = article.removed
+            if removed is not None:
+                if removed <= now:
+                    if now < removed + retention:
+                        gone.append(article)
+                    continue
+                expiring.append(article)
             live.append(article)
             by_section[article.section].append(article)
             for author in article.authors:
@@ -229,12 +265,17 @@ class View:
             "author": dict(by_author),
             "tag": dict(by_tag),
         }
+        recent = [a for a in live if a.published + NEWS_WINDOW > now]  # live is newest first
         return cls(
             catalog,
             live=tuple(live),
             upcoming=sorted(upcoming, key=attrgetter("published")),
             indexes=indexes,
             tag_names=tag_names,
+            moment=moment,
+            gone=sorted(gone, key=lambda a: (-a.removed.timestamp(), a.id)),
+            expiring=sorted(expiring, key=attrgetter("removed")),
+            recent=recent,
         )
 
     @property
@@ -270,6 +311,10 @@ class View:
             upcoming=_swap(self._upcoming, replaced),
             indexes=indexes,
             tag_names=self.tag_names,  # the same tags, spelled the same
+            moment=self.moment,
+            gone=_swap(self.gone, replaced),
+            expiring=_swap(self._expiring, replaced),
+            recent=_swap(self.recent, replaced),
         )
 
     def documents_holding(self, article: Article) -> list[tuple[Kind, str, int]]:
@@ -336,20 +381,39 @@ class View:
         size = site.archive_size
         pages = -(-len(archived) // size)
         next_change = self._next_change(kind, slug)
+        slugs_of = FEED_KINDS[kind].slugs_of
+        expiring = [a for a in self._expiring if slug in slugs_of(a)]
+        removed: tuple[Article, ...] = ()
         complete = False
         if page == 0:
             entries = tuple(articles[: site.items_per_feed])
+            # Tombstones (RFC 6721) go in the subscription document, which every
+            # subscriber polls; archive pages just lose the entry.
+            removed = tuple(a for a in self.gone if slug in slugs_of(a))
         elif 1 <= page <= pages:
             entries = tuple(archived[(page - 1) * size : page * size][::-1])
             complete = len(entries) == size
             if complete:
                 next_change = None
+                if page < pages:
+                    # A full page changes only when an article in it or an older page
+                    # leaves (the pages after it shift); the last one also when a newer
+                    # one does (it gives an entry to the subscription document).
+                    expiring = [a for a in expiring if not _newer(a, entries[0])]
         else:
             return None
+        # Removals and the end of tombstones change the document too.
+        moments = [a.removed for a in expiring]
+        retention = timedelta(days=site.removal_retention_days)
+        moments += [a.removed + retention for a in removed]
+        if next_change is not None:
+            moments.append(next_change)
+        next_change = min(moments, default=None)
         # Every timestamp comes from the data so that the same data gives the same bytes.
-        # An empty feed takes the newest time in the publication rather than "now".
+        # An empty feed takes the newest time in the publication rather than "now"; a
+        # removal is a change of the document, dated when it took effect.
         newest = entries or self.live
-        updated = max((a.modified for a in newest), default=EPOCH)
+        updated = max([*(a.modified for a in newest), *(a.removed for a in removed)], default=EPOCH)
         return Feed(
             site=site,
             kind=kind,
@@ -364,6 +428,7 @@ class View:
             page=page,
             pages=pages,
             complete=complete,
+            removed=removed,
         )
 
     def _next_change(self, kind: Kind, slug: str) -> datetime | None:
@@ -373,3 +438,10 @@ class View:
             if slug in slugs_of(article):
                 return article.published
         return None
+
+
+def _newer(article: Article, than: Article) -> bool:
+    """Return whether an article comes before another in a feed (newest first, ties by id)."""
+    if article.published != than.published:
+        return article.published > than.published
+    return article.id < than.id

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from werkzeug.http import http_date
 
+from feeds import sitemaps
 from feeds.catalog import View
 from feeds.feed import Feed
 from feeds.http import surrogate_keys, websub_links
@@ -31,7 +32,7 @@ OPML = "text/x-opml; charset=utf-8"
 # their headers, the cache's entry), counted so that many small documents (short tag
 # feeds, pages) cannot pass the budget by far.
 DOCUMENT_OVERHEAD = 2048
-# (catalog version, live count, document): one document in one state of the data.
+# (catalog version, view moment, document): one document in one state of the data.
 Key = tuple[str, int, DocumentRef]
 
 
@@ -154,6 +155,11 @@ def _html(body: bytes, feed: Feed, content_type: str = HTML) -> Document:
     return Document.of(body, content_type, feed.updated, keys)
 
 
+def _sitemap(view: View, feed: Feed, ref: DocumentRef) -> Document:
+    body, content_type, last_modified = sitemaps.render(view, ref)
+    return Document.of(body, content_type, last_modified, {"Surrogate-Key": sitemaps.SURROGATE_KEY})
+
+
 # How each kind of document in urls.DOCUMENTS is rendered, from the feed it presents.
 RENDERERS: dict[str, Callable[[View, Feed, DocumentRef], Document]] = {
     "feed": _feed_document,
@@ -161,6 +167,7 @@ RENDERERS: dict[str, Callable[[View, Feed, DocumentRef], Document]] = {
     "page": _page,
     "subscribe": lambda view, feed, ref: _html(render_subscribe_page(feed), feed),
     "opml": lambda view, feed, ref: _html(render_opml(view), feed, OPML),
+    **{name: _sitemap for name in sitemaps.DOCUMENT_NAMES},
 }
 
 

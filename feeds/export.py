@@ -21,7 +21,7 @@ from pathlib import Path
 
 from feeds.catalog import View
 from feeds.documents import Document
-from feeds.publisher import Publisher, moved
+from feeds.publisher import Publisher, moved, presented_feed
 from feeds.urls import DOCUMENTS, FORMATS, DocumentRef, feed_document, public_url
 
 REDIRECTS = "redirects.map"
@@ -52,8 +52,16 @@ def refs(view: View) -> Iterator[DocumentRef]:
                 if row.per_feed and not row.feed_document:
                     yield DocumentRef(name, feed.kind, feed.slug)
     for name, row in DOCUMENTS.items():
-        if not row.per_feed:
-            yield DocumentRef(name)
+        if row.per_feed:
+            continue
+        # A site-wide document may be absent (robots.txt unless enabled) or paged (a
+        # sitemap past its size limit): each page that exists, from 1.
+        page = 1 if "{page}" in row.template else 0
+        while presented_feed(view, DocumentRef(name, page=page)) is not None:
+            yield DocumentRef(name, page=page)
+            if not page:
+                break
+            page += 1
 
 
 def documents(publisher: Publisher, view: View) -> Iterator[tuple[str, Document]]:

@@ -62,6 +62,9 @@ class Feed:
     page: int = 0  # 0: the subscription document; 1 (oldest) to `pages`: archive documents
     pages: int = 0  # how many archive documents the feed has (RFC 5005)
     complete: bool = False  # an archive document that is full, so stable
+    # Retracted or expired articles that were in this feed, removed within the site's
+    # retention window, latest first: the Atom document carries their tombstones.
+    removed: tuple[Article, ...] = ()
 
     @property
     def name(self) -> str:

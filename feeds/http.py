@@ -82,7 +82,7 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
 
 def max_age(lifetime: int, now: datetime, next_change: datetime | None) -> int:
     """Return a cache lifetime in seconds, cut short by the next moment the document changes
-    (a scheduled article going live in it), never below 0."""
+    (a scheduled article going live in it, one leaving it), never below 0."""
     if next_change is None:
         return lifetime
     remaining = (next_change - now).total_seconds()
@@ -92,11 +92,12 @@ def max_age(lifetime: int, now: datetime, next_change: datetime | None) -> int:
 def cache_control(site: Site, now: datetime, next_change: datetime | None, complete: bool) -> str:
     """Return a document's Cache-Control value at `now`.
 
-    A complete archive document never changes unless an article in it is edited, so it
-    gets the long archive lifetime; any other is cut short by its next scheduled change.
+    A complete archive document never changes unless an article in it is edited or
+    removed, so it gets the long archive lifetime; either lifetime is cut short by the
+    document's next change (a scheduled article going live, an article expiring).
     """
     if complete:
-        value = f"public, max-age={site.archive_max_age}"
+        value = f"public, max-age={max_age(site.archive_max_age, now, next_change)}"
     else:
         value = f"public, max-age={max_age(site.max_age, now, next_change)}"
     if site.stale_while_revalidate:

@@ -98,6 +98,10 @@ def _corrections(f: Fields, name: str, required: bool) -> list[tuple[str, int, s
     return _read_corrections(f, f.problems, f.path) if f.has(name) else []
 
 
+def _retraction(f: Fields, name: str, required: bool) -> tuple[str, int, str] | None:
+    return _read_retraction(f, f.problems, f.path) if name in f.nodes else None
+
+
 # The parse cache keeps each field's line by its index here (filestate.compact_lines), so new
 # fields go at the end.
 ARTICLE_FIELDS = (
@@ -117,10 +121,17 @@ ARTICLE_FIELDS = (
     ArticleField("id", _line_text),
     ArticleField("url", _url),
     ArticleField("corrections", _corrections),
+    ArticleField("retraction", _retraction),
+    ArticleField("expires", _written_date),
 )
 ARTICLE_FIELD_NAMES = tuple(article_field.name for article_field in ARTICLE_FIELDS)
 IMAGE_FIELDS = ("url", "caption", "credit", "alt", "type", "length")
 CORRECTION_FIELDS = ("date", "text")
+RETRACTION_FIELDS = ("date", "reason")
+RETRACTION_EXAMPLE = (
+    "'retraction:' with 'date: 2026-02-12 09:00' and 'reason: Why it was taken back' "
+    "indented below it"
+)
 CORRECTION_EXAMPLE = (
     "'- date: 2026-02-11 10:00' with 'text: What was wrong, and what is right' below it"
 )
@@ -269,6 +280,44 @@ def _read_corrections(
         if written and text:
             corrections.append((written, f.key_line("date"), text))
     return corrections
+
+
+def _read_retraction(
+    parent: Fields, problems: list[Problem], rel: str
+) -> tuple[str, int, str] | None:
+    """Return the retraction as (date as written, the date's line, reason), or None.
+
+    Both are required: the date says when the article left, from the file alone (never
+    from when a server noticed), and the reason is what readers and platforms are told.
+    """
+    node = parent.nodes["retraction"][1]
+    if not isinstance(node, MappingNode):
+        parent.problem(
+            line_of(node),
+            f"'retraction' needs a date and a reason on lines of their own, like "
+            f"{RETRACTION_EXAMPLE}",
+        )
+        return None
+    f = Fields(node, rel, problems, "'retraction'")
+    f.check_known(RETRACTION_FIELDS)
+    if not f.has("date"):
+        f.problem(
+            f.key_line("date"),
+            "retraction has no 'date'; add when the article was taken back, like "
+            "date: 2026-02-12 09:00",
+        )
+    written = f.get("date", as_written_date)
+    reported = len(problems)
+    reason = f.text("reason")
+    if reason is None and len(problems) == reported:  # not there, or blank
+        f.problem(
+            f.key_line("reason"),
+            "retraction has no 'reason'; write in a sentence why the article was taken "
+            "back, like 'reason: The article relied on a document that proved to be forged.'",
+        )
+    if written and reason:
+        return written, f.key_line("date"), reason
+    return None
 
 
 def _guess_image_type(url: str) -> str:

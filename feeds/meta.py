@@ -15,6 +15,7 @@ from yaml.nodes import SequenceNode
 from feeds.fields import (
     SEQ_TAG,
     Fields,
+    as_bool,
     as_int,
     as_text_list,
     as_url,
@@ -66,6 +67,11 @@ def _number(f: Fields, setting: Setting, values: dict[str, Any]) -> int | None:
         f.problem(f.key_line(setting.name), f"'{setting.name}' must be {setting.minimum} or more")
         return setting.default
     return value
+
+
+def _flag(f: Fields, setting: Setting, values: dict[str, Any]) -> bool:
+    value = f.get(setting.name, as_bool)
+    return setting.default if value is None else value
 
 
 def _timezone(f: Fields, setting: Setting, values: dict[str, Any]) -> str:
@@ -126,6 +132,7 @@ _SITE_READERS: dict[str, Callable[[Fields, Setting, dict[str, Any]], Any]] = {
     "number": _number,
     "timezone": _timezone,
     "authority": _id_authority,
+    "flag": _flag,
 }
 
 

@@ -88,6 +88,8 @@ class Site:
     # publication owned when it first published. Pinned in site.yaml, ids survive a move
     # of `url`; empty means the url's host.
     id_authority: str = default("id_authority")
+    removal_retention_days: int = default("removal_retention_days")
+    robots_txt: bool = default("robots_txt")
 
     @property
     def path(self) -> str:
@@ -153,6 +155,18 @@ class Correction(Record):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Retraction(Record):
+    """An article taken back: when, and why, in plain text for readers and platforms."""
+
+    date: datetime
+    reason: str
+
+
+# What a tombstone says of an article that expired (RFC 6721 at:comment).
+EXPIRED_NOTE = "This article is no longer available."
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Article(Record):
     """One article, normalized: plain-text fields tidied, body as sanitized HTML."""
 
@@ -173,6 +187,10 @@ class Article(Record):
     image: Image | None = None
     draft: bool = False
     corrections: tuple[Correction, ...] = ()  # oldest first; shown after the body
+    # Removal: from the earlier of these moments the article leaves every feed, and the
+    # Atom feeds carry a tombstone for it during the site's removal_retention_days.
+    retraction: Retraction | None = None
+    expires: datetime | None = None  # licensed material that must disappear then
 
     @property
     def body_html(self) -> str:
@@ -183,6 +201,21 @@ class Article(Record):
     def summary(self) -> str:
         """Return the summary: the editor's, or the body's first paragraph cut short."""
         return self.given_summary or truncate_words(self.body.first_paragraph or self.title)
+
+    @property
+    def removed(self) -> datetime | None:
+        """Return when the article leaves every feed (retracted or expired), or None."""
+        moments = [m for m in (self.expires, self.retraction and self.retraction.date) if m]
+        return min(moments, default=None)
+
+    @property
+    def removal_note(self) -> str:
+        """Return what a tombstone says of the article: the retraction's reason, or that
+        it is no longer available (expired)."""
+        retraction = self.retraction
+        if retraction is not None and retraction.date == self.removed:
+            return retraction.reason
+        return EXPIRED_NOTE
 
     @property
     def modified(self) -> datetime:

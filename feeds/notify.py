@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from feeds import sitemaps
 from feeds.catalog import View
 from feeds.feed import Feed
 from feeds.http import surrogate_key
@@ -51,6 +52,7 @@ def content_key(feed: Feed) -> tuple:
         feed.pages,
         feed.complete,
         entries,
+        feed.removed,
         tuple(feed.sections[a.section] for a in entries),
         tuple(feed.authors[slug] for a in entries for slug in a.authors),
         tuple(feed.tag_names.get(slug) for a in entries for slug in a.tag_slugs),
@@ -89,7 +91,9 @@ def snapshot(view: View, last: Snapshot | None = None, last_version: str = "") -
     """
     catalog = view.catalog
     if last is None or not catalog.edited_from or catalog.edited_from != last_version:
-        return {(f.kind, f.slug, f.page): content_key(f) for f in view.documents()}
+        fresh = {(f.kind, f.slug, f.page): content_key(f) for f in view.documents()}
+        fresh.update(sitemaps.content_keys(view))
+        return fresh
     keys = {key for article in catalog.edited for key in view.documents_holding(article)}
     keys |= {("section", slug, 0) for slug in catalog.sections if slug not in view.by_section}
     keys |= {("author", slug, 0) for slug in catalog.authors if slug not in view.by_author}
@@ -100,6 +104,10 @@ def snapshot(view: View, last: Snapshot | None = None, last_version: str = "") -
         feed = view.feed(kind, slug, page)
         if feed is not None:
             fresh[(kind, slug, page)] = content_key(feed)
+    # Sitemaps list every live article: looked at again whatever the edit (a pass over
+    # the articles' urls and dates, no rendering).
+    fresh = {key: value for key, value in fresh.items() if key[0] != "sitemap"}
+    fresh.update(sitemaps.content_keys(view))
     return fresh
 
 
@@ -112,12 +120,16 @@ def diff(
     page_urls: set[str] = set()
     keys: set[str] = set()
     for kind, slug, page in changed:
+        if kind == "sitemap":  # a sitemap or robots.txt, named by its row in DOCUMENTS
+            page_urls.add(document_url(site, DocumentRef(slug, page=page)))
+            keys.add(sitemaps.SURROGATE_KEY)
+            continue
         feed_urls += [document_url(site, feed_document(kind, slug, f, page)) for f in FORMATS]
         keys.add(surrogate_key(kind, slug))
         if page == 0:
             page_urls.add(document_url(site, DocumentRef("page", kind, slug)))
             page_urls.add(document_url(site, DocumentRef("subscribe", kind, slug)))
-    if changed:
+    if feed_urls:
         # The index and the OPML list show every feed.
         page_urls |= {document_url(site, DocumentRef(name)) for name in ("page", "opml")}
         keys.add("site")

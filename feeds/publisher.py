@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from feeds import notify
+from feeds import notify, sitemaps
 from feeds.catalog import Catalog, View
 from feeds.documents import CacheContents, Document, DocumentCache, Key, Validators
 from feeds.feed import Feed
@@ -76,6 +76,8 @@ class Moved(NamedTuple):
 
 def presented_feed(view: View, ref: DocumentRef) -> Feed | None:
     """Return the feed a document presents (the site feed for site-wide ones), or None."""
+    if ref.document in sitemaps.DOCUMENT_NAMES:
+        return sitemaps.presented(view, ref)
     # ref.kind is "site" for a site-wide document, so its feed is the site feed.
     return view.feed(ref.kind, ref.slug, ref.page)
 
@@ -162,7 +164,7 @@ class Publisher:
         if feed is None:
             path = moved(view, ref)
             return None if path is None else Moved(path, view)
-        key = (catalog.version, len(view.live), ref)
+        key = (catalog.version, view.moment, ref)
         return Found(feed, now, key, view, self.documents)
 
     def document(self, view: View, ref: DocumentRef) -> Document | None:
@@ -170,7 +172,7 @@ class Publisher:
         feed = presented_feed(view, ref)
         if feed is None:
             return None
-        return self.documents.get((view.catalog.version, len(view.live), ref), view, feed)
+        return self.documents.get((view.catalog.version, view.moment, ref), view, feed)
 
     def validators(self, key: Key) -> Validators | None:
         """Return the validators kept for a document's key, None if not rendered for it."""

@@ -66,17 +66,17 @@ class Reloader:
         """Compare every document with the last look; log and announce what differs.
 
         Runs after each reload and each poll, so a scheduled article going live is
-        announced too. A view is cached per catalog and live count, so an unchanged
+        announced too. A view is cached per catalog and moment (catalog.py), so an unchanged
         publication costs one comparison of two small tuples.
         """
         view = self.current()
         if view is None:
             return
-        state = (view.catalog.version, len(view.live))
+        state = (view.catalog.version, view.moment)
         if state == self._tracked_state:
             return
         last, last_state = self._tracked, self._tracked_state
-        if last is not None and last_state is not None and last_state[1] == len(view.live):
+        if last is not None and last_state is not None and last_state[1] == view.moment:
             snapshot = notify.snapshot(view, last, last_state[0])  # only what edits touched
         else:
             snapshot = notify.snapshot(view)

@@ -36,6 +36,7 @@ from lxml import etree
 
 from feeds.feed import Feed
 from feeds.model import Article
+from feeds.tombstones import Tombstones
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -320,8 +321,11 @@ def render_rss(feed: Feed) -> bytes:
 
 
 def render_atom(feed: Feed) -> bytes:
-    """Return the feed as an Atom 1.0 document."""
+    """Return the feed as an Atom 1.0 document, with tombstones of removed entries."""
     fg = _generator(feed, "atom")
+    fg.register_extension("tombstones", Tombstones, BaseEntryExtension, atom=True, rss=False)
+    fg.tombstones.removed = feed.removed
+    fg.tombstones.language = feed.site.language
     fg.link(href=feed.url("atom"), rel="self", type="application/atom+xml")
     fg.link(href=feed.home_url, rel="alternate", type="text/html")
     return fg.atom_str(pretty=True)

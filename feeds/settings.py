@@ -19,9 +19,9 @@ APP_CONFIG = "app config"  # create_app({...}), for tests and embedding
 Where = Literal["site.yaml", "environment", "app config"]
 # How a value is written: one-line text, an absolute http(s) URL, a list of them, a whole
 # number (at least `minimum`), an IANA time zone name, an id authority (a domain or email
-# address), a folder, megabytes (fractions allowed) or seconds.
+# address), a folder, megabytes (fractions allowed), seconds, or true/false (a flag).
 Kind = Literal["text", "url", "urls", "number", "timezone", "authority", "folder", "megabytes",
-               "seconds"]  # fmt: skip
+               "seconds", "flag"]  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -69,6 +69,12 @@ SITE_SETTINGS = (
     _site("purge_webhook", None, "url", "told of the URLs whose bytes changed, for a CDN"),
     _site("id_authority", "", "authority",
           "who mints article ids (a domain or email address; default: the url's host)"),
+    # Long enough for a platform or reader that polls weekly, or was down for a while, to
+    # see a retraction's tombstone; a month of retractions is a few lines in a feed.
+    _site("removal_retention_days", 30, "number",
+          "days the Atom feeds keep a tombstone of a retracted or expired article", minimum=0),
+    _site("robots_txt", False, "flag",
+          "serve /robots.txt naming both sitemaps (only where the site is its host's root)"),
 )  # fmt: skip
 
 ENVIRONMENT_SETTINGS = (
@@ -141,6 +147,8 @@ def settings_table() -> str:
             shown = "required"
         elif shown is None or shown in ("", ()):
             shown = "—"
+        elif isinstance(shown, bool):
+            shown = str(shown).lower()
         elif isinstance(shown, int):
             shown = f"{shown:,}"
         rows.append(f"| `{setting.name}` | {setting.where} | {shown} | {setting.help} |")

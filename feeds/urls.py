@@ -49,6 +49,16 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(name="page", template="/"),  # the index, or a section/author/tag page
         DocumentKind(name="subscribe", template="/subscribe/"),  # how to subscribe to a feed
         DocumentKind(name="opml", template="/feeds.opml", per_feed=False),
+        # Sitemaps (sitemaps.py): each becomes an index of pages past its size limit.
+        DocumentKind(name="news_sitemap", template="/sitemaps/news.xml", per_feed=False),
+        DocumentKind(
+            name="news_sitemap_part", template="/sitemaps/news/{page}.xml", per_feed=False
+        ),
+        DocumentKind(name="articles_sitemap", template="/sitemaps/articles.xml", per_feed=False),
+        DocumentKind(
+            name="articles_sitemap_part", template="/sitemaps/articles/{page}.xml", per_feed=False
+        ),
+        DocumentKind(name="robots", template="/robots.txt", per_feed=False),
     )
 }
 

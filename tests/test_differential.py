@@ -30,10 +30,12 @@ What is checked (each failure names its check, in brackets):
 [warm]      warm equals running exactly (articles, problems, version).
 [forked]    forked equals cold exactly.
 [version]   with no stand-ins, running's data version is cold's.
-[bytes]     with no stand-ins, every document (feeds in three formats, archive pages, HTML
-            pages, OPML) rendered from running equals the one from cold, byte for byte, at
-            two fixed moments; with stand-ins, equals the one from a catalog built from
-            scratch of running's own records (the in-place swap path).
+[bytes]     with no stand-ins, every document the export lists (feeds in three formats,
+            archive pages, HTML pages, OPML, sitemaps, robots.txt), with its Cache-Control,
+            rendered from running equals the one from cold, byte for byte, at two fixed
+            moments; with stand-ins, equals the one from a catalog built from scratch of
+            running's own records (the in-place swap path). Editors retract and unretract
+            articles and set and clear expiry dates, before, between and after the moments.
 [records]   every section and author an article in running names is in its catalog.
 
 Runs: the defaults keep CI short. For a long run, which prints how many sequences and
@@ -75,11 +77,14 @@ from feeds import parallel
 from feeds.build import build_article
 from feeds.catalog import Catalog
 from feeds.cli import main
+from feeds.documents import render_document
+from feeds.export import refs as export_refs
+from feeds.http import cache_control
 from feeds.load import parse_article
 from feeds.meta import load_authors, load_sections
 from feeds.model import Article, Problem
-from feeds.pages import render_feed_page, render_index, render_opml
-from feeds.render import CONTENT_TYPES, render_feed
+from feeds.publisher import presented_feed
+from feeds.render import CONTENT_TYPES
 from feeds.store import Store
 from feeds.text import slugify
 
@@ -147,7 +152,10 @@ FOLDERS = ["articles", "articles/2026/02", "articles/desk"]
 PATHS = [f"{folder}/{name}.yaml" for folder in FOLDERS for name in NAMES]
 FIRST_PATHS = ["articles/0-early.yaml", "articles/00-first.yaml"]  # sort before any other
 ARTICLE_EDITS = ["title", "body", "tags", "section", "authors", "published", "updated", "slug"]
-ARTICLE_EDITS += ["id", "draft"]
+ARTICLE_EDITS += ["id", "draft", "retracted", "expires"]
+# Removal dates: before both readers' clocks, between them, and after both (a retraction
+# or expiry not after `published` is an error, which the checks cover too).
+REMOVALS = ["2026-03-05 09:00", "2026-05-25 09:00", "2026-07-15 00:00", "2027-06-01 00:00"]
 BREAKS = ["yaml", "author", "section", "date", "updated", "empty", "body"]
 SECTION_SLUGS = ["war", "politics", "culture", "business", "arts"]
 SECTION_TITLES = ["War", "Politics", "Culture", "Business", "Arts", "Front"]
@@ -189,6 +197,8 @@ class Spec:
     slug: str | None = None
     id: str | None = None
     image: bool = True
+    retracted: str | None = None  # the retraction's date (a reason is written with it)
+    expires: str | None = None
 
 
 def article_text(spec: Spec, broken: str | None = None) -> str:
@@ -212,6 +222,10 @@ def article_text(spec: Spec, broken: str | None = None) -> str:
         lines.append(f"slug: {q(spec.slug)}")
     if spec.id:
         lines.append(f"id: {q(spec.id)}")
+    if spec.retracted:
+        lines += ["retraction:", f"  date: {q(spec.retracted)}", '  reason: "It was wrong."']
+    if spec.expires:
+        lines.append(f"expires: {q(spec.expires)}")
     if spec.image:
         lines += [
             "image:",
@@ -358,16 +372,16 @@ def winners(articles: Iterable[Article]) -> list[Article]:
 
 
 def rendered(catalog: Catalog, now: datetime) -> dict[str, bytes]:
-    """Return every document the server serves but /healthz, by URL path (as export does)."""
+    """Return every document the server serves but /healthz, by URL path, as export lists
+    them (feeds, pages, OPML, sitemaps, robots.txt), with each one's Cache-Control at now."""
     view = catalog.view(now)
     out: dict[str, bytes] = {}
-    for feed in view.documents():
-        for fmt in FORMATS:
-            out[f"{feed.path}.{fmt}"] = render_feed(feed, fmt)
-        if feed.page == 0:
-            page = render_index(view) if feed.kind == "site" else render_feed_page(view, feed)
-            out[f"{feed.base}/"] = page
-    out["/feeds.opml"] = render_opml(view)
+    for ref in export_refs(view):
+        feed = presented_feed(view, ref)
+        assert feed is not None, ref
+        body = render_document(view, feed, ref).body
+        caching = cache_control(feed.site, now, feed.next_change, feed.complete)
+        out[ref.path] = body + b"\n" + caching.encode()
     return out
 
 
@@ -548,6 +562,8 @@ class Editors(RuleBasedStateMachine):
             "slug": st.sampled_from([None, *SLUGS]),
             "id": st.sampled_from([None, *IDS]),
             "draft": st.booleans(),
+            "retracted": st.sampled_from([None, *REMOVALS]),
+            "expires": st.sampled_from([None, *REMOVALS]),
         }
         value = data.draw(choices[name], label="value")
         if (
@@ -560,6 +576,16 @@ class Editors(RuleBasedStateMachine):
         self.write_article(path)
         state = f" (still broken: {self.broken[path]})" if path in self.broken else ""
         self.note(f"edit {path}: {name} = {value!r}{state}")
+
+    @action(lambda self: self.specs)
+    def remove_article(self, data: st.DataObject) -> None:
+        """Retract or unretract an article, or set or clear its expiry."""
+        path = self.pick(data, self.specs, "path")
+        name = data.draw(st.sampled_from(["retracted", "expires"]), label="field")
+        value = data.draw(st.sampled_from([None, *REMOVALS]), label="value")
+        setattr(self.specs[path], name, value)
+        self.write_article(path)
+        self.note(f"remove {path}: {name} = {value!r}")
 
     @action(lambda self: set(self.specs) - set(self.broken))
     def break_article(self, data: st.DataObject) -> None:
@@ -821,6 +847,11 @@ class Editors(RuleBasedStateMachine):
             ("a broken article", bool(broken)),
             ("a meta file with errors", cold is not cold_of_files),
             ("archive pages", any(f.page for f in cold.catalog.view(NOW).documents())),
+            ("a tombstone", any(f.removed for f in cold.catalog.view(NOW).feeds())),
+            (
+                "an article to expire or be retracted",
+                bool(cold.catalog.view(NOW)._expiring or cold.catalog.view(EARLY)._expiring),
+            ),
         ):
             if happened:
                 SEEN[what] = SEEN.get(what, 0) + 1

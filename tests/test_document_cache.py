@@ -120,7 +120,7 @@ def test_the_budget_holds_over_every_document_many_times(make_publisher):
         used = []
         for feed in view.documents():
             for fmt in FORMATS:
-                used.append((view.catalog.version, len(view.live), feed.document(fmt)))
+                used.append((view.catalog.version, view.moment, feed.document(fmt)))
                 cache.document(view, feed.document(fmt))
                 contents = cache.cache_contents()
                 assert contents.kept_bytes == sum(size[key] for key in contents.kept) <= budget

@@ -86,11 +86,11 @@ def test_documents_of_before_the_moment_are_dropped(app, client, clock, write, p
     client.get("/sections/war/feed.rss")
     clock.now = NOW + timedelta(seconds=10)
     client.get("/feed.atom")
-    live = len(publisher.view()[0].live)
+    moment = publisher.view()[0].moment
     contents = publisher.cache_contents()
     assert contents.kept, "the feed rendered after the moment is kept"
-    # Keys are (version, live count, ...): nothing kept from before, bodies or validators.
-    assert {key[1] for key in contents.rendered | set(contents.kept)} == {live}
+    # Keys are (version, moment, ...): nothing kept from before, bodies or validators.
+    assert {key[1] for key in contents.rendered | set(contents.kept)} == {moment}
 
 
 TAGGED = """

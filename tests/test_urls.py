@@ -13,7 +13,7 @@ REFS = [
     for name, row in DOCUMENTS.items()
     for kind in (KINDS if row.per_feed else ("site",))
     for fmt in (FORMATS if row.feed_document else ("",))
-    for page in ((1, 12) if name == "archive" else (0,))
+    for page in ((1, 12) if "{page}" in row.template else (0,))
 ]
 
 

@@ -142,6 +142,8 @@ class Image(Record):
     alt: str = ""
     type: str = "image/jpeg"
     length: int | None = None
+    width: int | None = None  # pixels, when the editor gave them
+    height: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -146,7 +146,7 @@ FOLDERS = ["articles", "articles/2026/02", "articles/desk"]
 PATHS = [f"{folder}/{name}.yaml" for folder in FOLDERS for name in NAMES]
 FIRST_PATHS = ["articles/0-early.yaml", "articles/00-first.yaml"]  # sort before any other
 ARTICLE_EDITS = ["title", "body", "tags", "section", "authors", "published", "updated", "slug"]
-ARTICLE_EDITS += ["id", "draft"]
+ARTICLE_EDITS += ["id", "draft", "image_width"]
 BREAKS = ["yaml", "author", "section", "date", "updated", "empty", "body"]
 SECTION_SLUGS = ["war", "politics", "culture", "business", "arts"]
 SECTION_TITLES = ["War", "Politics", "Culture", "Business", "Arts", "Front"]
@@ -188,6 +188,7 @@ class Spec:
     slug: str | None = None
     id: str | None = None
     image: bool = True
+    image_width: int | None = None  # pixels, written only with an image
 
 
 def article_text(spec: Spec, broken: str | None = None) -> str:
@@ -218,6 +219,8 @@ def article_text(spec: Spec, broken: str | None = None) -> str:
             "  caption: A photo",
             "  credit: The Ledger",
         ]
+        if spec.image_width:
+            lines += [f"  width: {spec.image_width}", f"  height: {spec.image_width // 2}"]
     if broken != "body":
         lines.append("body: |")
         lines += [f"  {line}" if line else "" for line in spec.body.splitlines()]
@@ -547,6 +550,7 @@ class Editors(RuleBasedStateMachine):
             "slug": st.sampled_from([None, *SLUGS]),
             "id": st.sampled_from([None, *IDS]),
             "draft": st.booleans(),
+            "image_width": st.sampled_from([None, 320, 1600]),
         }
         value = data.draw(choices[name], label="value")
         if (

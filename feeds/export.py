@@ -22,7 +22,14 @@ from pathlib import Path
 from feeds.catalog import View
 from feeds.documents import Document
 from feeds.publisher import Publisher, moved
-from feeds.urls import DOCUMENTS, FORMATS, DocumentRef, feed_document, public_url
+from feeds.urls import (
+    FORMATS,
+    DocumentRef,
+    feed_document,
+    feed_documents,
+    public_url,
+    site_documents,
+)
 
 REDIRECTS = "redirects.map"
 
@@ -43,17 +50,15 @@ class Summary:
 
 def refs(view: View) -> Iterator[DocumentRef]:
     """Yield every document the server serves but /healthz: each feed document in every
-    format, each feed's page and subscribe page, and the site-wide documents."""
+    format, each feed's page, subscribe page and partner feeds, and the site-wide
+    documents."""
+    site = view.catalog.site
     for feed in view.documents():
         for fmt in FORMATS:
             yield feed.document(fmt)
         if feed.page == 0:
-            for name, row in DOCUMENTS.items():
-                if row.per_feed and not row.feed_document:
-                    yield DocumentRef(name, feed.kind, feed.slug)
-    for name, row in DOCUMENTS.items():
-        if not row.per_feed:
-            yield DocumentRef(name)
+            yield from feed_documents(site, feed.kind, feed.slug)
+    yield from site_documents(site)
 
 
 def documents(publisher: Publisher, view: View) -> Iterator[tuple[str, Document]]:

@@ -117,6 +117,12 @@ def _id_authority(f: Fields, setting: Setting, values: dict[str, Any]) -> str:
     return written
 
 
+def _partners(f: Fields, setting: Setting, values: dict[str, Any]) -> tuple:
+    from feeds.partners.config import read_partners  # the platforms' own table and rules
+
+    return read_partners(f, setting.name)
+
+
 # How each kind of site.yaml setting is read; every one reads its field whatever the
 # others hold, so that every problem is reported at once.
 _SITE_READERS: dict[str, Callable[[Fields, Setting, dict[str, Any]], Any]] = {
@@ -126,6 +132,7 @@ _SITE_READERS: dict[str, Callable[[Fields, Setting, dict[str, Any]], Any]] = {
     "number": _number,
     "timezone": _timezone,
     "authority": _id_authority,
+    "partners": _partners,
 }
 
 

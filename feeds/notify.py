@@ -34,7 +34,16 @@ from feeds.catalog import View
 from feeds.feed import Feed
 from feeds.http import surrogate_key
 from feeds.model import Site
-from feeds.urls import FORMATS, DocumentRef, Kind, document_url, feed_document
+from feeds.urls import (
+    DOCUMENTS,
+    FORMATS,
+    DocumentRef,
+    Kind,
+    document_url,
+    feed_document,
+    feed_documents,
+    site_documents,
+)
 
 log = logging.getLogger(__name__)
 USER_AGENT = "feeds (WebSub publisher)"
@@ -76,6 +85,17 @@ class Change:
 
 
 Snapshot = dict[tuple[Kind, str, int], tuple]
+# The partners page lists scheduled articles too, which no feed document shows: it has a
+# key of its own, under a page no feed has.
+READINESS: tuple[Kind, str, int] = ("site", "", -1)
+
+
+def readiness_key(view: View) -> tuple:
+    """Return everything the partners page's bytes depend on."""
+    catalog = view.catalog
+    if not catalog.site.partners:
+        return ()
+    return (catalog.site, tuple(a for a in catalog.articles if not a.draft))
 
 
 def snapshot(view: View, last: Snapshot | None = None, last_version: str = "") -> Snapshot:
@@ -89,13 +109,16 @@ def snapshot(view: View, last: Snapshot | None = None, last_version: str = "") -
     """
     catalog = view.catalog
     if last is None or not catalog.edited_from or catalog.edited_from != last_version:
-        return {(f.kind, f.slug, f.page): content_key(f) for f in view.documents()}
+        full = {(f.kind, f.slug, f.page): content_key(f) for f in view.documents()}
+        full[READINESS] = readiness_key(view)
+        return full
     keys = {key for article in catalog.edited for key in view.documents_holding(article)}
     keys |= {("section", slug, 0) for slug in catalog.sections if slug not in view.by_section}
     keys |= {("author", slug, 0) for slug in catalog.authors if slug not in view.by_author}
     if not view.live:
         keys.add(("site", "", 0))
     fresh = dict(last)
+    fresh[READINESS] = readiness_key(view)
     for kind, slug, page in keys:
         feed = view.feed(kind, slug, page)
         if feed is not None:
@@ -111,15 +134,25 @@ def diff(
     feed_urls: list[str] = []
     page_urls: set[str] = set()
     keys: set[str] = set()
+    syndicated: list[str] = []  # partner feeds: once each, whichever pages changed
     for kind, slug, page in changed:
+        if page < 0:  # not a feed document (READINESS): a site-wide document below
+            continue
         feed_urls += [document_url(site, feed_document(kind, slug, f, page)) for f in FORMATS]
         keys.add(surrogate_key(kind, slug))
-        if page == 0:
-            page_urls.add(document_url(site, DocumentRef("page", kind, slug)))
-            page_urls.add(document_url(site, DocumentRef("subscribe", kind, slug)))
+        for ref in feed_documents(site, kind, slug):
+            url = document_url(site, ref)
+            if DOCUMENTS[ref.document].syndicated:
+                if url not in syndicated:
+                    syndicated.append(url)
+            elif page == 0:
+                page_urls.add(url)
+    feed_urls += syndicated
     if changed:
-        # The index and the OPML list show every feed.
-        page_urls |= {document_url(site, DocumentRef(name)) for name in ("page", "opml")}
+        # The index, the OPML list and the partners page show every feed; the index is
+        # the site feed's page.
+        page_urls |= {document_url(site, ref) for ref in site_documents(site)}
+        page_urls.add(document_url(site, DocumentRef("page")))
         keys.add("site")
     return Change(
         feed_urls=tuple(feed_urls), page_urls=tuple(sorted(page_urls)), keys=tuple(sorted(keys))

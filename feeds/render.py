@@ -311,6 +311,11 @@ def _content_html(article: Article, timezone: str) -> str:
     return "\n".join(parts)
 
 
+def entry_html(article: Article, timezone: str) -> str:
+    """Return an entry's full HTML, as every format carries it (for the partner feeds)."""
+    return _content_html(article, timezone)
+
+
 def _credit(credit: str) -> str:
     return f"({html.escape(credit)})" if credit else ""
 

@@ -19,9 +19,10 @@ APP_CONFIG = "app config"  # create_app({...}), for tests and embedding
 Where = Literal["site.yaml", "environment", "app config"]
 # How a value is written: one-line text, an absolute http(s) URL, a list of them, a whole
 # number (at least `minimum`), an IANA time zone name, an id authority (a domain or email
-# address), a folder, megabytes (fractions allowed) or seconds.
+# address), a folder, megabytes (fractions allowed), seconds, or the news platforms fed
+# (a mapping of platform to its settings; see partners/config.py).
 Kind = Literal["text", "url", "urls", "number", "timezone", "authority", "folder", "megabytes",
-               "seconds"]  # fmt: skip
+               "seconds", "partners"]  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -69,6 +70,8 @@ SITE_SETTINGS = (
     _site("purge_webhook", None, "url", "told of the URLs whose bytes changed, for a CDN"),
     _site("id_authority", "", "authority",
           "who mints article ids (a domain or email address; default: the url's host)"),
+    _site("partners", (), "partners",
+          "news platforms fed a feed of their own: flipboard, smartnews, msn (see Partners)"),
 )  # fmt: skip
 
 ENVIRONMENT_SETTINGS = (

@@ -66,7 +66,14 @@ def main() -> None:
     help="json for CI pipelines.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def check(data: Path, fmt: str, strict: bool) -> None:
+@click.option(
+    "--partners",
+    "partners",
+    is_flag=True,
+    help="Also list the stories each news platform in site.yaml would reject, and why "
+    "(warnings; with --strict they fail the check too).",
+)
+def check(data: Path, fmt: str, strict: bool, partners: bool) -> None:
     """Validate every data file; print PATH:LINE: message per problem; exit 1 if any."""
     _require_data(data)
     # A report of the files as they are: what a server would keep of a broken file's last
@@ -77,6 +84,7 @@ def check(data: Path, fmt: str, strict: bool) -> None:
     problems = store.problems
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
+    readiness = _readiness(data, store)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -93,6 +101,12 @@ def check(data: Path, fmt: str, strict: bool) -> None:
                         }
                         for p in problems
                     ],
+                    "partners": {
+                        platform: [
+                            {"path": p.path, "line": p.line, "message": p.message} for p in found
+                        ]
+                        for platform, found in readiness.items()
+                    },
                 },
                 indent=2,
             )
@@ -102,9 +116,38 @@ def check(data: Path, fmt: str, strict: bool) -> None:
             click.echo(str(problem))
         count = len(store.catalog.articles) if store.catalog else 0
         summary = f"{count} articles, {len(errors)} errors, {len(warnings)} warnings"
+        if partners:
+            for found in readiness.values():
+                for problem in found:
+                    click.echo(str(problem))
+            counts = ", ".join(f"{name} {len(found)}" for name, found in readiness.items())
+            summary += f"; for news platforms: {counts or 'none turned on in site.yaml'}"
         click.echo(summary, err=True)
-    if errors or (strict and warnings):
+    platform_warnings = partners and any(readiness.values())
+    if errors or (strict and (warnings or platform_warnings)):
         sys.exit(1)
+
+
+def _readiness(data: Path, store: Store) -> dict[str, list]:
+    """Return, per news platform the site feeds, its warnings about stories (Problems)."""
+    from feeds.partners.readiness import assess, site_line
+
+    catalog = store.catalog
+    if catalog is None:
+        return {}
+    articles = {article.path: article for article in catalog.articles}
+    site_text = (data / SITE_FILE).read_text(encoding="utf-8", errors="replace")
+
+    def line_of(finding) -> int:
+        if finding.path == SITE_FILE:
+            return site_line(site_text, "partners")
+        return store.line_of(articles[finding.path], finding.field)
+
+    report = assess(catalog.site, catalog.articles)
+    return {
+        platform: sorted(f.problem(line_of(f)) for f in findings)
+        for platform, findings in report.items()
+    }
 
 
 @main.command()

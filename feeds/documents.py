@@ -22,7 +22,14 @@ from feeds import sitemaps
 from feeds.catalog import View
 from feeds.feed import Feed
 from feeds.http import surrogate_keys, websub_links
-from feeds.pages import render_feed_page, render_index, render_opml, render_subscribe_page
+from feeds.pages import (
+    render_feed_page,
+    render_index,
+    render_opml,
+    render_partners_page,
+    render_subscribe_page,
+)
+from feeds.partners.render import build_partner_feed, render_partner_feed
 from feeds.render import CONTENT_TYPES, render_feed
 from feeds.urls import DocumentRef
 
@@ -160,6 +167,23 @@ def _sitemap(view: View, feed: Feed, ref: DocumentRef) -> Document:
     return Document.of(body, content_type, last_modified, {"Surrogate-Key": sitemaps.SURROGATE_KEY})
 
 
+def _partner_feed(view: View, feed: Feed, ref: DocumentRef) -> Document:
+    pf = build_partner_feed(feed, view.articles(feed.kind, feed.slug), ref.fmt)
+    headers = {"Surrogate-Key": surrogate_keys(feed.kind, feed.slug)}
+    hub_links = websub_links(feed.site.hubs, pf.url)
+    if hub_links:
+        headers["Link"] = hub_links
+    return Document.of(render_partner_feed(pf), CONTENT_TYPES["rss"], pf.updated, headers)
+
+
+def _partners_page(view: View, feed: Feed, ref: DocumentRef) -> Document:
+    # It lists scheduled articles too, so its date is the newest of every one it checks.
+    articles = [a for a in view.catalog.articles if not a.draft]
+    newest = max((a.modified for a in articles), default=feed.updated)
+    keys = {"Surrogate-Key": surrogate_keys(feed.kind, feed.slug)}
+    return Document.of(render_partners_page(view), HTML, newest, keys)
+
+
 # How each kind of document in urls.DOCUMENTS is rendered, from the feed it presents.
 RENDERERS: dict[str, Callable[[View, Feed, DocumentRef], Document]] = {
     "feed": _feed_document,
@@ -168,6 +192,8 @@ RENDERERS: dict[str, Callable[[View, Feed, DocumentRef], Document]] = {
     "subscribe": lambda view, feed, ref: _html(render_subscribe_page(feed), feed),
     "opml": lambda view, feed, ref: _html(render_opml(view), feed, OPML),
     **{name: _sitemap for name in sitemaps.DOCUMENT_NAMES},
+    "partner": _partner_feed,
+    "partners": _partners_page,
 }
 
 

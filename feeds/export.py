@@ -22,7 +22,7 @@ from pathlib import Path
 from feeds.catalog import View
 from feeds.documents import Document
 from feeds.publisher import Publisher, moved, presented_feed
-from feeds.urls import DOCUMENTS, FORMATS, DocumentRef, feed_document, public_url
+from feeds.urls import DOCUMENTS, FORMATS, DocumentRef, feed_document, feed_documents, public_url
 
 REDIRECTS = "redirects.map"
 
@@ -43,19 +43,20 @@ class Summary:
 
 def refs(view: View) -> Iterator[DocumentRef]:
     """Yield every document the server serves but /healthz: each feed document in every
-    format, each feed's page and subscribe page, and the site-wide documents."""
+    format, each feed's page, subscribe page and partner feeds, and the site-wide
+    documents."""
+    site = view.catalog.site
     for feed in view.documents():
         for fmt in FORMATS:
             yield feed.document(fmt)
         if feed.page == 0:
-            for name, row in DOCUMENTS.items():
-                if row.per_feed and not row.feed_document:
-                    yield DocumentRef(name, feed.kind, feed.slug)
+            yield from feed_documents(site, feed.kind, feed.slug)
     for name, row in DOCUMENTS.items():
         if row.per_feed:
             continue
-        # A site-wide document may be absent (robots.txt unless enabled) or paged (a
-        # sitemap past its size limit): each page that exists, from 1.
+        # A site-wide document may be absent (robots.txt unless enabled, the partners page
+        # unless a platform is on) or paged (a sitemap past its size limit): each page that
+        # exists, from 1.
         page = 1 if "{page}" in row.template else 0
         while presented_feed(view, DocumentRef(name, page=page)) is not None:
             yield DocumentRef(name, page=page)

@@ -125,7 +125,7 @@ ARTICLE_FIELDS = (
     ArticleField("expires", _written_date),
 )
 ARTICLE_FIELD_NAMES = tuple(article_field.name for article_field in ARTICLE_FIELDS)
-IMAGE_FIELDS = ("url", "caption", "credit", "alt", "type", "length")
+IMAGE_FIELDS = ("url", "caption", "credit", "alt", "type", "length", "width", "height")
 CORRECTION_FIELDS = ("date", "text")
 RETRACTION_FIELDS = ("date", "reason")
 RETRACTION_EXAMPLE = (
@@ -221,6 +221,7 @@ def _read_image(parent: Fields, problems: list[Problem], rel: str) -> Image | No
     if length is not None and length <= 0:
         f.problem(f.key_line("length"), "image 'length' must be the file's size in bytes, above 0")
         length = None
+    width, height = _pixels(f, "width"), _pixels(f, "height")
     kind = f.text("type")
     if kind and not re.fullmatch(r"[\w.+-]+/[\w.+-]+", kind):
         f.problem(f.key_line("type"), f"image 'type' {kind!r} is not a media type like image/jpeg")
@@ -234,7 +235,30 @@ def _read_image(parent: Fields, problems: list[Problem], rel: str) -> Image | No
         alt=f.text("alt") or "",
         type=kind or _guess_image_type(url),
         length=length,
+        width=width,
+        height=height,
     )
+
+
+def _pixels(f: Fields, name: str) -> int | None:
+    """Return an image's width or height: a whole number of pixels above 0, or None."""
+    if not f.has(name):
+        return None
+    key, node = f.nodes[name]
+    value = (
+        node.value.strip().lower().removesuffix("px").strip()
+        if isinstance(node, ScalarNode)
+        else ""
+    )
+    if value.isdigit() and int(value) > 0 and node.tag in (STR_TAG, "tag:yaml.org,2002:int"):
+        return int(value)
+    written = node.value if isinstance(node, ScalarNode) else "a list or mapping"
+    f.problem(
+        line_of(key),
+        f"image '{name}' must be the picture's {name} in pixels, a whole number above 0 "
+        f"like {name}: {1200 if name == 'width' else 800}, not {written!r}",
+    )
+    return None
 
 
 def _read_corrections(

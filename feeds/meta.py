@@ -123,6 +123,12 @@ def _id_authority(f: Fields, setting: Setting, values: dict[str, Any]) -> str:
     return written
 
 
+def _partners(f: Fields, setting: Setting, values: dict[str, Any]) -> tuple:
+    from feeds.partners.config import read_partners  # the platforms' own table and rules
+
+    return read_partners(f, setting.name)
+
+
 # How each kind of site.yaml setting is read; every one reads its field whatever the
 # others hold, so that every problem is reported at once.
 _SITE_READERS: dict[str, Callable[[Fields, Setting, dict[str, Any]], Any]] = {
@@ -133,6 +139,7 @@ _SITE_READERS: dict[str, Callable[[Fields, Setting, dict[str, Any]], Any]] = {
     "timezone": _timezone,
     "authority": _id_authority,
     "flag": _flag,
+    "partners": _partners,
 }
 
 

@@ -63,6 +63,17 @@ class Problem(Record):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Partner:
+    """A news platform the site feeds (site.yaml's `partners`), with its settings there."""
+
+    platform: str  # a name in partners.platforms.PLATFORMS
+    logo: str | None = None  # SmartNews: snf:logo
+    logo_dark: str | None = None  # SmartNews: snf:darkModeLogo
+    description: str | None = None  # SmartNews: the channel's short description
+    ttl: int | None = None  # SmartNews: minutes between fetches
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Site:
     """The publication as a whole, from site.yaml."""
 
@@ -90,6 +101,11 @@ class Site:
     id_authority: str = default("id_authority")
     removal_retention_days: int = default("removal_retention_days")
     robots_txt: bool = default("robots_txt")
+    partners: tuple[Partner, ...] = default("partners")  # in PLATFORMS' order
+
+    def partner(self, platform: str) -> Partner | None:
+        """Return the settings of a platform the site feeds, or None if it feeds it not."""
+        return next((p for p in self.partners if p.platform == platform), None)
 
     @property
     def path(self) -> str:
@@ -144,6 +160,8 @@ class Image(Record):
     alt: str = ""
     type: str = "image/jpeg"
     length: int | None = None
+    width: int | None = None  # pixels, when the editor gave them
+    height: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

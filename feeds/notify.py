@@ -35,7 +35,16 @@ from feeds.catalog import View
 from feeds.feed import Feed
 from feeds.http import surrogate_key
 from feeds.model import Site
-from feeds.urls import FORMATS, DocumentRef, Kind, document_url, feed_document
+from feeds.urls import (
+    DOCUMENTS,
+    FORMATS,
+    DocumentRef,
+    Kind,
+    document_url,
+    feed_document,
+    feed_documents,
+    site_documents,
+)
 
 log = logging.getLogger(__name__)
 USER_AGENT = "feeds (WebSub publisher)"
@@ -78,6 +87,17 @@ class Change:
 
 
 Snapshot = dict[tuple[Kind, str, int], tuple]
+# The partners page lists scheduled articles too, which no feed document shows: it has a
+# key of its own, under a page no feed has.
+READINESS: tuple[Kind, str, int] = ("site", "", -1)
+
+
+def readiness_key(view: View) -> tuple:
+    """Return everything the partners page's bytes depend on."""
+    catalog = view.catalog
+    if not catalog.site.partners:
+        return ()
+    return (catalog.site, tuple(a for a in catalog.articles if not a.draft))
 
 
 def snapshot(view: View, last: Snapshot | None = None, last_version: str = "") -> Snapshot:
@@ -93,6 +113,7 @@ def snapshot(view: View, last: Snapshot | None = None, last_version: str = "") -
     if last is None or not catalog.edited_from or catalog.edited_from != last_version:
         fresh = {(f.kind, f.slug, f.page): content_key(f) for f in view.documents()}
         fresh.update(sitemaps.content_keys(view))
+        fresh[READINESS] = readiness_key(view)
         return fresh
     keys = {key for article in catalog.edited for key in view.documents_holding(article)}
     keys |= {("section", slug, 0) for slug in catalog.sections if slug not in view.by_section}
@@ -100,6 +121,7 @@ def snapshot(view: View, last: Snapshot | None = None, last_version: str = "") -
     if not view.live:
         keys.add(("site", "", 0))
     fresh = dict(last)
+    fresh[READINESS] = readiness_key(view)
     for kind, slug, page in keys:
         feed = view.feed(kind, slug, page)
         if feed is not None:
@@ -119,19 +141,35 @@ def diff(
     feed_urls: list[str] = []
     page_urls: set[str] = set()
     keys: set[str] = set()
+    syndicated: list[str] = []  # partner feeds: once each, whichever pages changed
+    listed = False
     for kind, slug, page in changed:
         if kind == "sitemap":  # a sitemap or robots.txt, named by its row in DOCUMENTS
             page_urls.add(document_url(site, DocumentRef(slug, page=page)))
             keys.add(sitemaps.SURROGATE_KEY)
             continue
+        listed = True  # every other change shows on the index, OPML list or partners page
+        if page < 0:  # not a feed document (READINESS): a site-wide document below
+            continue
         feed_urls += [document_url(site, feed_document(kind, slug, f, page)) for f in FORMATS]
         keys.add(surrogate_key(kind, slug))
-        if page == 0:
-            page_urls.add(document_url(site, DocumentRef("page", kind, slug)))
-            page_urls.add(document_url(site, DocumentRef("subscribe", kind, slug)))
-    if feed_urls:
-        # The index and the OPML list show every feed.
-        page_urls |= {document_url(site, DocumentRef(name)) for name in ("page", "opml")}
+        for ref in feed_documents(site, kind, slug):
+            url = document_url(site, ref)
+            if DOCUMENTS[ref.document].syndicated:
+                if url not in syndicated:
+                    syndicated.append(url)
+            elif page == 0:
+                page_urls.add(url)
+    feed_urls += syndicated
+    if listed:
+        # The index, the OPML list and the partners page show every feed; the index is
+        # the site feed's page. (Sitemaps are announced above, when they change.)
+        page_urls |= {
+            document_url(site, ref)
+            for ref in site_documents(site)
+            if ref.document not in sitemaps.DOCUMENT_NAMES
+        }
+        page_urls.add(document_url(site, DocumentRef("page")))
         keys.add("site")
     return Change(
         feed_urls=tuple(feed_urls), page_urls=tuple(sorted(page_urls)), keys=tuple(sorted(keys))

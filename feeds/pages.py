@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from feeds.catalog import View
 from feeds.feed import Feed
 from feeds.render import MEDIA_TYPES, _rfc822, byline, local_time
-from feeds.urls import FORMATS, DocumentRef, Kind
+from feeds.urls import DOCUMENTS, FORMATS, DocumentRef, Kind, document_url
 
 FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 GROUP_LABELS: dict[Kind, str] = {
@@ -172,16 +172,54 @@ def render_opml(view: View) -> bytes:
         group = etree.SubElement(body, "outline", text=label, title=label)
         for feed in feeds:
             _outline(group, feed)
+    _partner_outlines(body, view)
     return etree.tostring(opml, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _outline(parent: etree._Element, feed: Feed) -> None:
+def _partner_outlines(body: etree._Element, view: View) -> None:
+    """List each news platform's feeds, one group per platform the site feeds."""
+    from feeds.partners.platforms import PLATFORMS
+
+    site, row = view.catalog.site, DOCUMENTS["partner"]
+    for partner in site.partners:
+        label = f"For {PLATFORMS[partner.platform].label}"
+        group = etree.SubElement(body, "outline", text=label, title=label)
+        for feed in view.feeds():
+            ref = DocumentRef("partner", feed.kind, feed.slug, partner.platform)
+            if feed.kind in row.kinds and row.serves(site, ref):
+                _outline(group, feed, document_url(site, ref))
+
+
+def render_partners_page(view: View) -> bytes:
+    """Return the page that tells editors which stories each platform would reject, and why."""
+    from feeds.partners.platforms import PLATFORMS
+    from feeds.partners.readiness import assess
+
+    site = view.catalog.site
+    report = []
+    for name, findings in assess(site, view.catalog.articles).items():
+        stories: dict[tuple[str, str], list[str]] = {}
+        for finding in findings:
+            stories.setdefault((finding.title, finding.path), []).append(finding.message)
+        listed = [(title, path, reasons) for (title, path), reasons in stories.items()]
+        count = sum(1 for title, _, _ in listed if title)
+        report.append((PLATFORMS[name], listed, count))
+    feed_urls = {
+        p.platform: document_url(site, DocumentRef("partner", fmt=p.platform))
+        for p in site.partners
+    }
+    return _render(
+        "partners.html", site=site, feed=view.feed("site"), report=report, feed_urls=feed_urls
+    )
+
+
+def _outline(parent: etree._Element, feed: Feed, url: str | None = None) -> None:
     attributes = {
         "type": "rss",  # OPML's word for any feed, Atom included
         "text": feed.title,
         "title": feed.title,
         "description": feed.description,
-        "xmlUrl": feed.url("rss"),
+        "xmlUrl": url or feed.url("rss"),
         "htmlUrl": feed.home_url,
         "language": feed.site.language,
     }

@@ -21,7 +21,7 @@ from feeds.reloader import Reloader
 from feeds.settings import default, from_environment
 from feeds.store import Store
 from feeds.text import tag_slug
-from feeds.urls import DocumentRef, path_of
+from feeds.urls import DOCUMENTS, DocumentRef, path_of
 
 # Settle (0.3 s) + this + the reload itself stays under the 2 seconds editors are promised.
 MAX_POLL_INTERVAL = 1.2
@@ -79,7 +79,10 @@ def presented_feed(view: View, ref: DocumentRef) -> Feed | None:
     if ref.document in sitemaps.DOCUMENT_NAMES:
         return sitemaps.presented(view, ref)
     # ref.kind is "site" for a site-wide document, so its feed is the site feed.
-    return view.feed(ref.kind, ref.slug, ref.page)
+    feed = view.feed(ref.kind, ref.slug, ref.page)
+    if feed is None or not DOCUMENTS[ref.document].serves(view.catalog.site, ref):
+        return None  # a partner feed site.yaml does not turn on, say
+    return feed
 
 
 def moved(view: View, ref: DocumentRef) -> str | None:
@@ -92,9 +95,10 @@ def moved(view: View, ref: DocumentRef) -> str | None:
         new = None if ref.slug in view.by_tag else tag_slug.__wrapped__(ref.slug)
     else:
         new = view.catalog.renamed.get((ref.kind, ref.slug))
-    if not new or new == ref.slug or view.feed(ref.kind, new, ref.page) is None:
+    if not new or new == ref.slug:
         return None
-    return path_of(DocumentRef(ref.document, ref.kind, new, ref.fmt, ref.page))
+    target = DocumentRef(ref.document, ref.kind, new, ref.fmt, ref.page)
+    return None if presented_feed(view, target) is None else path_of(target)
 
 
 class Publisher:

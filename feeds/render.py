@@ -9,7 +9,8 @@ difference is handled right where it shows:
   Marchuk"). One per person would be as valid, but feedparser and newsboat keep only the
   last, so a shared article would read as the second author's alone.
 - Images: RSS gets <enclosure> (only with a known length: the spec requires one) and a
-  media:content with media:description (caption) and media:credit; Atom gets a
+  media:content with media:description (caption), media:credit and the width and
+  height the editor gave; Atom gets a
   link rel="enclosure" with type and length.
 - Updates: Atom's <updated> is required (the publication time when there was none);
   RSS has no such element, so an updated item gets <atom:updated>.
@@ -81,6 +82,10 @@ class _MediaEntry(BaseEntryExtension):
         content.attrib["type"] = image.type
         if image.length:
             content.attrib["fileSize"] = str(image.length)
+        if image.width:
+            content.attrib["width"] = str(image.width)
+        if image.height:
+            content.attrib["height"] = str(image.height)
         if image.caption:
             description = etree.SubElement(content, f"{{{MEDIA_NS}}}description", type="plain")
             description.text = image.caption
@@ -305,6 +310,11 @@ def _content_html(article: Article, timezone: str) -> str:
             for c in article.corrections
         ]
     return "\n".join(parts)
+
+
+def entry_html(article: Article, timezone: str) -> str:
+    """Return an entry's full HTML, as every format carries it (for the partner feeds)."""
+    return _content_html(article, timezone)
 
 
 def _credit(credit: str) -> str:

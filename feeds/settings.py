@@ -19,9 +19,10 @@ APP_CONFIG = "app config"  # create_app({...}), for tests and embedding
 Where = Literal["site.yaml", "environment", "app config"]
 # How a value is written: one-line text, an absolute http(s) URL, a list of them, a whole
 # number (at least `minimum`), an IANA time zone name, an id authority (a domain or email
-# address), a folder, megabytes (fractions allowed), seconds, or true/false (a flag).
+# address), a folder, megabytes (fractions allowed), seconds, true/false (a flag), or the
+# news platforms fed (a mapping of platform to its settings; see partners/config.py).
 Kind = Literal["text", "url", "urls", "number", "timezone", "authority", "folder", "megabytes",
-               "seconds", "flag"]  # fmt: skip
+               "seconds", "flag", "partners"]  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -75,6 +76,8 @@ SITE_SETTINGS = (
           "days the Atom feeds keep a tombstone of a retracted or expired article", minimum=0),
     _site("robots_txt", False, "flag",
           "serve /robots.txt naming both sitemaps (only where the site is its host's root)"),
+    _site("partners", (), "partners",
+          "news platforms fed a feed of their own: flipboard, smartnews, msn (see Partners)"),
 )  # fmt: skip
 
 ENVIRONMENT_SETTINGS = (

@@ -393,6 +393,10 @@ class Store:
             replaced[id(old)] = new
         return previous.replacing(replaced, problems, version)
 
+    def line_of(self, article: Article, field: str) -> int:
+        """Return the line of a field in the file an article came from (1 if not written)."""
+        return self._line_of(article, field)
+
     def _line_of(self, article: Article, field: str) -> int:
         """Return the line of a field in the file an article came from (1 if not written)."""
         state = self._files[article.path]

@@ -11,11 +11,13 @@ kind of document (a sitemap, a partner feed) is one more row in DOCUMENTS.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 from urllib.parse import quote
 
 from feeds.model import Site
+from feeds.partners.platforms import PLATFORM_NAMES
 
 Kind = Literal["site", "section", "author", "tag"]
 # The path segment each kind of feed lives under (the site-wide feed has none), in the
@@ -35,10 +37,22 @@ class DocumentKind:
     """One kind of document: its path after a feed's base, and whether every feed has one."""
 
     name: str
-    # {fmt} and {page} stand for the reference's format and archive page.
+    # {fmt} and {page} stand for the reference's format and archive page; {base}, where
+    # written, for the feed's path prefix, which otherwise comes first.
     template: str
     per_feed: bool = True  # False: one for the whole site, at the template's path
     feed_document: bool = False  # a feed in one of FORMATS (else HTML or OPML)
+    # A feed in a platform's own dialect: announced to WebSub hubs like a feed document,
+    # and changed by a change to any page of its feed (it may hold more entries).
+    syndicated: bool = False
+    formats: tuple[str, ...] = FORMATS  # what {fmt} may be
+    kinds: tuple[Kind, ...] = KINDS  # the kinds of feed that have one (with {base})
+    # Whether the site serves a reference of this kind (None: whenever its feed exists).
+    served: Callable[[Site, DocumentRef], bool] | None = None
+
+    def serves(self, site: Site, ref: DocumentRef) -> bool:
+        """Return whether the site serves this document, given that its feed exists."""
+        return self.served is None or self.served(site, ref)
 
 
 DOCUMENTS: dict[str, DocumentKind] = {
@@ -59,6 +73,23 @@ DOCUMENTS: dict[str, DocumentKind] = {
             name="articles_sitemap_part", template="/sitemaps/articles/{page}.xml", per_feed=False
         ),
         DocumentKind(name="robots", template="/robots.txt", per_feed=False),
+        # A news platform's feed of the site or a section, when site.yaml turns it on;
+        # {fmt} is the platform: its dialect of RSS.
+        DocumentKind(
+            name="partner",
+            template="/partners/{fmt}{base}/feed.rss",
+            formats=PLATFORM_NAMES,
+            kinds=("site", "section"),
+            syndicated=True,
+            served=lambda site, ref: site.partner(ref.fmt) is not None,
+        ),
+        # What each platform turned on would reject, for editors.
+        DocumentKind(
+            name="partners",
+            template="/partners/",
+            per_feed=False,
+            served=lambda site, ref: bool(site.partners),
+        ),
     )
 }
 
@@ -93,6 +124,26 @@ def feed_document(kind: Kind, slug: str, fmt: str, page: int = 0) -> DocumentRef
     return DocumentRef("feed", kind, slug, fmt)
 
 
+def feed_documents(site: Site, kind: Kind, slug: str) -> Iterator[DocumentRef]:
+    """Yield every document a feed has beside its feed documents in FORMATS and their
+    archive pages: its page, its subscribe page, and each partner feed the site serves."""
+    for name, row in DOCUMENTS.items():
+        if not row.per_feed or row.feed_document or kind not in row.kinds:
+            continue
+        for fmt in row.formats if "{fmt}" in row.template else ("",):
+            ref = DocumentRef(name, kind, slug, fmt)
+            if row.serves(site, ref):
+                yield ref
+
+
+def site_documents(site: Site) -> Iterator[DocumentRef]:
+    """Yield the site-wide documents the site serves (the OPML list, the partners page)."""
+    for name, row in DOCUMENTS.items():
+        ref = DocumentRef(name)
+        if not row.per_feed and row.serves(site, ref):
+            yield ref
+
+
 def feed_base(kind: Kind, slug: str) -> str:
     """Return a feed's URL path prefix, e.g. /sections/war (empty for the site feed)."""
     segment = FEED_SEGMENTS[kind]
@@ -102,6 +153,8 @@ def feed_base(kind: Kind, slug: str) -> str:
 def path_of(ref: DocumentRef) -> str:
     """Return the URL path of a document: the reverse of route()."""
     row = DOCUMENTS[ref.document]
+    if "{base}" in row.template:
+        return row.template.format(fmt=ref.fmt, page=ref.page, base=feed_base(ref.kind, ref.slug))
     suffix = row.template.format(fmt=ref.fmt, page=ref.page)
     return f"{feed_base(ref.kind, ref.slug)}{suffix}" if row.per_feed else suffix
 
@@ -116,20 +169,31 @@ def document_url(site: Site, ref: DocumentRef) -> str:
     return public_url(site, path_of(ref))
 
 
-_PLACEHOLDERS = {
-    "fmt": "(?P<{name}_fmt>" + "|".join(FORMATS) + ")",
-    "page": "(?P<{name}_page>[1-9][0-9]{{0,8}})",
-}
+def _placeholder(row: DocumentKind, name: str) -> str:
+    """Return the regular expression of one placeholder of a row's template."""
+    if name == "fmt":
+        return f"(?P<{row.name}_fmt>" + "|".join(map(re.escape, row.formats)) + ")"
+    if name == "page":
+        return f"(?P<{row.name}_page>[1-9][0-9]{{0,8}})"
+    if name == "base":
+        segments = "|".join(re.escape(FEED_SEGMENTS[k]) for k in row.kinds if k != "site")
+        base = f"/(?P<{row.name}_segment>{segments})/(?P<{row.name}_slug>[^/]+)"
+        return f"(?:{base})?" if "site" in row.kinds else base
+    raise ValueError(f"unknown placeholder {{{name}}} in {row.template!r}")
 
 
 def _pattern(row: DocumentKind) -> str:
     """Return the regular expression of a row's template, in a group named after the row."""
     parts = re.split(r"\{(\w+)\}", row.template)  # literal, placeholder, literal, ...
     pattern = "".join(
-        _PLACEHOLDERS[part].format(name=row.name) if i % 2 else re.escape(part)
-        for i, part in enumerate(parts)
+        _placeholder(row, part) if i % 2 else re.escape(part) for i, part in enumerate(parts)
     )
     return f"(?P<{row.name}>{pattern})"
+
+
+def _based(row: DocumentKind) -> bool:
+    """Return whether a row places the feed's base itself ({base} in its template)."""
+    return "{base}" in row.template
 
 
 _SEGMENT_KINDS: dict[str, Kind] = {segment: kind for kind, segment in FEED_SEGMENTS.items()}
@@ -139,13 +203,17 @@ _PATH = re.compile(
     "(?:(?:/(?P<segment>"
     + "|".join(re.escape(s) for s in FEED_SEGMENTS.values() if s)
     + ")/(?P<slug>[^/]+))?(?:"
-    + "|".join(_pattern(row) for row in DOCUMENTS.values() if row.per_feed)
+    + "|".join(_pattern(row) for row in DOCUMENTS.values() if row.per_feed and not _based(row))
     + "))|"
-    + "|".join(_pattern(row) for row in DOCUMENTS.values() if not row.per_feed)
+    + "|".join(_pattern(row) for row in DOCUMENTS.values() if not row.per_feed or _based(row))
 )
-# Each row's format and page groups, or None where its template has none.
+# Each row's format, page, segment and slug groups, or None where its template has none
+# (the shared segment and slug groups for rows whose base comes first).
 _GROUPS = {
-    name: tuple(g if g in _PATH.groupindex else None for g in (f"{name}_fmt", f"{name}_page"))
+    name: tuple(
+        g if g in _PATH.groupindex else None
+        for g in (f"{name}_fmt", f"{name}_page", f"{name}_segment", f"{name}_slug")
+    )
     for name in DOCUMENTS
 }
 
@@ -157,10 +225,10 @@ def route(path: str) -> DocumentRef | None:
         return None
     name = match.lastgroup
     assert name is not None  # every alternative is a named group
-    segment = match["segment"]
+    fmt_group, page_group, segment_group, slug_group = _GROUPS[name]
+    segment = match[segment_group or "segment"]
     kind: Kind = _SEGMENT_KINDS[segment] if segment else "site"
-    slug = match["slug"] or ""
-    fmt_group, page_group = _GROUPS[name]
+    slug = match[slug_group or "slug"] or ""
     fmt = match[fmt_group] if fmt_group else ""
     page = int(match[page_group]) if page_group else 0
     return DocumentRef(name, kind, slug, fmt, page)
@@ -171,6 +239,13 @@ def flask_rules() -> list[str]:
     segments = ", ".join(s for s in FEED_SEGMENTS.values() if s)
     rules = []
     for row in DOCUMENTS.values():
+        if _based(row):
+            own = ", ".join(FEED_SEGMENTS[k] for k in row.kinds if k != "site")
+            bases = [f"/<any({own}):segment>/<slug>"] + (["/"] if "site" in row.kinds else [])
+            for base in bases:
+                rule = row.template.replace("{base}", base.rstrip("/"))
+                rules.append(re.sub(r"\{(\w+)\}", r"<\1>", rule))
+            continue
         suffix = re.sub(r"\{(\w+)\}", r"<\1>", row.template)
         rules.append(suffix)
         if row.per_feed:

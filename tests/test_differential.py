@@ -152,7 +152,7 @@ FOLDERS = ["articles", "articles/2026/02", "articles/desk"]
 PATHS = [f"{folder}/{name}.yaml" for folder in FOLDERS for name in NAMES]
 FIRST_PATHS = ["articles/0-early.yaml", "articles/00-first.yaml"]  # sort before any other
 ARTICLE_EDITS = ["title", "body", "tags", "section", "authors", "published", "updated", "slug"]
-ARTICLE_EDITS += ["id", "draft", "retracted", "expires"]
+ARTICLE_EDITS += ["id", "draft", "retracted", "expires", "image_width"]
 # Removal dates: before both readers' clocks, between them, and after both (a retraction
 # or expiry not after `published` is an error, which the checks cover too).
 REMOVALS = ["2026-03-05 09:00", "2026-05-25 09:00", "2026-07-15 00:00", "2027-06-01 00:00"]
@@ -199,6 +199,7 @@ class Spec:
     image: bool = True
     retracted: str | None = None  # the retraction's date (a reason is written with it)
     expires: str | None = None
+    image_width: int | None = None  # pixels, written only with an image
 
 
 def article_text(spec: Spec, broken: str | None = None) -> str:
@@ -233,6 +234,8 @@ def article_text(spec: Spec, broken: str | None = None) -> str:
             "  caption: A photo",
             "  credit: The Ledger",
         ]
+        if spec.image_width:
+            lines += [f"  width: {spec.image_width}", f"  height: {spec.image_width // 2}"]
     if broken != "body":
         lines.append("body: |")
         lines += [f"  {line}" if line else "" for line in spec.body.splitlines()]
@@ -564,6 +567,7 @@ class Editors(RuleBasedStateMachine):
             "draft": st.booleans(),
             "retracted": st.sampled_from([None, *REMOVALS]),
             "expires": st.sampled_from([None, *REMOVALS]),
+            "image_width": st.sampled_from([None, 320, 1600]),
         }
         value = data.draw(choices[name], label="value")
         if (

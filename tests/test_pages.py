@@ -122,10 +122,15 @@ def test_opml_lists_every_feed_grouped_and_every_url_works(client, publisher):
     assert root.tag == "opml" and root.get("version") == "2.0"
     assert root.findtext("head/title")
     groups = root.findall("body/outline")
-    assert [g.get("text") for g in groups] == ["Everything", "Sections", "Authors", "Tags"]
+    # Then a group per news platform site.yaml turns on (the sample turns on three).
+    assert [g.get("text") for g in groups] == [
+        "Everything", "Sections", "Authors", "Tags",
+        "For Flipboard", "For SmartNews", "For MSN (Microsoft Start)",
+    ]  # fmt: skip
     view, _ = publisher.view()
     outlines = root.findall("body/outline/outline")
-    assert len(outlines) == len(list(view.feeds()))
+    platform_feeds = 3 * (1 + len([f for f in view.feeds() if f.kind == "section"]))
+    assert len(outlines) == len(list(view.feeds())) + platform_feeds
     for outline in outlines:
         assert outline.get("type") == "rss"
         assert outline.get("text") and outline.get("title")

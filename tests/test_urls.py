@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from werkzeug.routing import Map, Rule
 
-from feeds.urls import DOCUMENTS, FORMATS, KINDS, DocumentRef, flask_rules, route
+from feeds.urls import DOCUMENTS, DocumentRef, flask_rules, route
 
 REFS = [
     DocumentRef(name, kind, "war" if kind != "site" else "", fmt, page)
     for name, row in DOCUMENTS.items()
-    for kind in (KINDS if row.per_feed else ("site",))
-    for fmt in (FORMATS if row.feed_document else ("",))
+    for kind in (row.kinds if row.per_feed else ("site",))
+    for fmt in (row.formats if "{fmt}" in row.template else ("",))
     for page in ((1, 12) if "{page}" in row.template else (0,))
 ]
 

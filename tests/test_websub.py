@@ -13,6 +13,7 @@ import pytest
 
 from feeds.notify import Notifier
 from feeds.publisher import Publisher
+from feeds.urls import DOCUMENTS, feed_documents
 from feeds.web import create_app
 from tests.conftest import NOW, Clock
 from tests.helpers import FORMATS, publisher_of
@@ -89,9 +90,16 @@ def settle(app, receiver, expected_requests: int | None = None) -> None:
 
 def test_an_edit_notifies_each_hub_once_per_changed_feed_url(hub_app, receiver, data_dir):
     client = hub_app.test_client()
+    view = publisher_of(hub_app).view()[0]
     before = {f"{f.path}.{fmt}": client.get(f"{f.path}.{fmt}").data
-              for f in publisher_of(hub_app).view()[0].documents()
+              for f in view.documents()
               for fmt in FORMATS}  # fmt: skip
+    # News platforms' feeds are feeds too: announced to the hubs when their bytes change.
+    partner_feeds = [ref.path for f in view.feeds()
+                     for ref in feed_documents(view.catalog.site, f.kind, f.slug)
+                     if DOCUMENTS[ref.document].syndicated]  # fmt: skip
+    assert partner_feeds
+    before |= {path: client.get(path).data for path in partner_feeds}
     path = data_dir / ARTICLE
     path.write_text(path.read_text().replace("title: Japan could", "title: Tokyo could"))
     publisher_of(hub_app).refresh()

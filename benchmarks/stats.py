@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks.load import Gunicorn, wait_until_up, wrk
@@ -46,6 +48,40 @@ def counting_figures(data: Path, runs: int = 5, seconds: int = 5) -> dict[str, f
             "runs_off": rates["off"], "runs_on": rates["on"]}  # fmt: skip
 
 
+def per_request_cost(requests: int = 20_000, runs: int = 5) -> dict[str, float]:
+    """Return the CPU microseconds counting adds to a request: queueing it (on the request
+    path) and writing it (in the background thread), best of several runs.
+
+    Steadier than the wrk figures on a busy machine, and what they should differ by.
+    """
+    from feeds.stats.recorder import Recorder
+
+    aggregator = {"HTTP_USER_AGENT": AGENT, "REMOTE_ADDR": "192.0.2.1"}
+    readers = [
+        {"HTTP_USER_AGENT": "NetNewsWire (RSS Reader; https://netnewswire.com/)",
+         "REMOTE_ADDR": f"10.0.{n // 250}.{n % 250}"}
+        for n in range(5000)
+    ]  # fmt: skip
+    best = {"record_us": math.inf, "flush_aggregator_us": math.inf, "flush_reader_us": math.inf}
+    with tempfile.TemporaryDirectory() as scratch:
+        recorder = Recorder(Path(scratch) / "s.db", keys_folder=Path(scratch), interval=3600)
+        recorder.running = True  # no thread: this process flushes by hand
+        for _ in range(runs):
+            for name, environs in (("aggregator", [aggregator]), ("reader", readers)):
+                start = time.process_time()
+                for n in range(requests):
+                    recorder.record("site", "", environs[n % len(environs)])
+                queued = time.process_time() - start
+                start = time.process_time()
+                recorder.flush()
+                flushed = time.process_time() - start
+                best["record_us"] = min(best["record_us"], queued / requests * 1e6)
+                key = f"flush_{name}_us"
+                best[key] = min(best[key], flushed / requests * 1e6)
+        recorder.close()
+    return best
+
+
 def report_counting(f: dict) -> None:
     print("\nsubscriber counting, 304s of the site feed under gunicorn (2 sync workers)")
     print(f"  counting off {f['off_304_rps']:,.0f} req/s, on {f['on_304_rps']:,.0f} req/s: "
@@ -58,6 +94,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5)
     args = parser.parse_args()
+    cost = per_request_cost()
+    print(
+        f"counting costs {cost['record_us']:.2f} us of CPU on the request path and "
+        f"{cost['flush_aggregator_us']:.2f} us (an aggregator) to {cost['flush_reader_us']:.2f}"
+        " us (an individual reader) in the background, per request"
+    )
     figures = counting_figures(args.data.resolve(), args.runs, args.seconds)
     report_counting(figures)
     print(json.dumps(figures))

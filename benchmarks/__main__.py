@@ -298,6 +298,9 @@ def main() -> None:
         help="where generated publications are kept between runs",
     )
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results.json"))
+    parser.add_argument(
+        "--stats", action="store_true", help="also 304s with subscriber counting on and off"
+    )
     args = parser.parse_args()
     sizes = args.articles or [1_000, 10_000, 40_000]
     runs = 3 if args.quick else args.runs
@@ -316,6 +319,11 @@ def main() -> None:
         n = 10_000 if 10_000 in sizes else sizes[0]
         results["serving"] = serving_figures(args.cache / f"articles-{n}")
         report_serving(results["serving"])
+    if args.stats:
+        from benchmarks.stats import counting_figures, report_counting
+
+        results["counting"] = counting_figures(args.cache / f"articles-{sizes[0]}")
+        report_counting(results["counting"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten to {args.json}")

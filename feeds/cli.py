@@ -332,3 +332,99 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
             err=True,
         )
         sys.exit(1)
+
+
+def _stats_database(data: Path, db: Path | None):
+    """Open the statistics database named by --db, FEEDS_STATS_DB or the data folder."""
+    import sqlite3
+
+    from feeds.stats.config import database_path
+    from feeds.stats.db import NewerDatabase, open_database
+
+    path = db or database_path(data, os.environ)
+    if path is None:
+        raise click.ClickException(
+            "counting is off (FEEDS_STATS_DB=off, or no parse cache folder to keep it in); "
+            "pass --db with the statistics database, or set FEEDS_STATS_DB to its path"
+        )
+    try:
+        return open_database(path)
+    except NewerDatabase as error:
+        raise click.ClickException(str(error)) from None
+    except (sqlite3.Error, OSError) as error:
+        raise click.ClickException(
+            f"cannot open the statistics database {path}: {error}; check the path and that "
+            "you may write there"
+        ) from None
+
+
+STATS_DB_OPTION = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The statistics database (default: FEEDS_STATS_DB, else the one of --data).",
+)
+
+
+@main.group(invoke_without_command=True)
+@DATA_OPTION
+@STATS_DB_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="json for dashboards.",
+)  # fmt: skip
+@click.pass_context
+def stats(ctx: click.Context, data: Path, db: Path | None, fmt: str) -> None:
+    """Subscribers per feed: aggregators' reports plus individual readers, with trends."""
+    ctx.obj = {"data": data, "db": db}
+    if ctx.invoked_subcommand is not None:
+        return
+    from feeds.stats.report import build_report, format_text
+
+    titles = {}
+    if (data / SITE_FILE).is_file():
+        store = Store(data)
+        store.refresh()
+        if store.catalog is not None:
+            view = store.catalog.view(datetime.now(UTC))
+            titles = {f"{f.kind}/{f.slug}" if f.slug else f.kind: f.title for f in view.feeds()}
+    database = _stats_database(data, db)
+    try:
+        report = build_report(database, titles=titles)
+    finally:
+        database.close()
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(format_text(report), nl=False)
+
+
+@stats.command("import")
+@click.argument("logs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@DATA_OPTION
+@STATS_DB_OPTION
+@click.pass_obj
+def stats_import(obj: dict, logs: tuple[Path, ...], data: Path, db: Path | None) -> None:
+    """Count the feed requests of nginx/gunicorn access logs (gzipped too), each once."""
+    from feeds.stats.logs import import_logs
+
+    for log in logs:
+        if not log.is_file():
+            raise click.ClickException(f"{log}: no such file; give the path of an access log")
+    database = _stats_database(data, db or obj["db"])
+    try:
+        try:
+            results = import_logs(database, logs)
+        except OSError as error:
+            raise click.ClickException(f"cannot read a log: {error}") from None
+    finally:
+        database.close()
+    for result in results:
+        if result.skipped:
+            click.echo(f"{result.path}: not imported: {result.skipped}", err=True)
+            continue
+        line = (
+            f"{result.path}: {result.lines:,} new lines, {result.counted:,} feed requests counted"
+        )
+        if result.unreadable:
+            line += f", {result.unreadable:,} lines not in the combined log format"
+        click.echo(line)

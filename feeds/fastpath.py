@@ -39,9 +39,17 @@ _QUERY_SAFE = "/?:@!$&'()*+,;=%"
 class DocumentServer:
     """WSGI middleware: answer document GETs and HEADs from the cache, pass the rest on."""
 
-    def __init__(self, publisher: Publisher, fallback: WSGIApp):
+    def __init__(
+        self,
+        publisher: Publisher,
+        fallback: WSGIApp,
+        count: Callable[[str, str, dict], None] | None = None,
+    ):
+        """count(kind, slug, environ), if given, is told of every feed document answered
+        (200 or 304): the subscriber statistics (feeds/stats/recorder.py)."""
         self.publisher = publisher
         self.fallback = fallback
+        self.count = count
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
@@ -62,6 +70,8 @@ class DocumentServer:
             return self.fallback(environ, start_response)
         found = self.publisher.find(ref)
         if type(found) is Found:
+            if ref.fmt and self.count is not None:  # a feed or archive document
+                self.count(ref.kind, ref.slug, environ)
             return respond(found, environ, start_response)
         if type(found) is Moved:
             return redirect(found.view.catalog.site, found.path, environ, start_response)

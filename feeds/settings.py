@@ -90,6 +90,13 @@ ENVIRONMENT_SETTINGS = (
     # full-text entries, in three formats, identity and gzip.
     Setting(name="FEEDS_DOCUMENT_CACHE_MB", default=8, where=ENVIRONMENT, kind="megabytes",
             help="megabytes of rendered documents each worker keeps (0 keeps none)"),
+    Setting(name="FEEDS_STATS_DB", default=None, where=ENVIRONMENT, kind="text",
+            help="the subscriber statistics database, SQLite (default: a file in the parse "
+            "cache's folder; off turns counting off)"),
+    Setting(name="FEEDS_STATS_TOKEN", default=None, where=ENVIRONMENT, kind="text",
+            help="the token editors give to see /stats/ (unset: the page does not exist)"),
+    Setting(name="FEEDS_STATS_RETENTION_DAYS", default=400, where=ENVIRONMENT, kind="number",
+            help="days of subscriber counts kept", minimum=1),
 )  # fmt: skip
 
 APP_SETTINGS = (

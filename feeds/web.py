@@ -14,6 +14,7 @@ from feeds import notify
 from feeds.fastpath import DocumentServer
 from feeds.publisher import Publisher
 from feeds.settings import default, from_environment
+from feeds.stats.page import install as install_stats
 from feeds.urls import flask_rules
 
 
@@ -29,6 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SETTLE=default("SETTLE"),
         NOTIFY_BACKOFF=1.0,
         CLOCK=None,
+        STATS_DB="",  # "" for FEEDS_STATS_DB (feeds/stats/config.py), "off", or a path
+        STATS_TOKEN="",  # "" for FEEDS_STATS_TOKEN
     )
     if config:
         app.config.update(config)
@@ -112,5 +115,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "500 Internal Server Error\n", status=500, content_type="text/plain; charset=utf-8"
         )
 
-    app.wsgi_app = DocumentServer(publisher, app.wsgi_app)  # type: ignore[method-assign]
+    recorder = install_stats(app, publisher)  # /stats/, and the counting of feed requests
+    app.wsgi_app = DocumentServer(  # type: ignore[method-assign]
+        publisher, app.wsgi_app, recorder.record if recorder else None
+    )
     return app

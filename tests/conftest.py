@@ -34,6 +34,9 @@ class Clock:
 def private_parse_cache(tmp_path_factory, monkeypatch) -> None:
     """Give each test its own parse cache folder, never the user's."""
     monkeypatch.setenv("FEEDS_CACHE_DIR", str(tmp_path_factory.mktemp("parse-cache")))
+    # No subscriber counting unless a test asks for it (STATS_DB): its flusher thread
+    # would outlive the test and keep the parallel loader from forking (parallel.py).
+    monkeypatch.setenv("FEEDS_STATS_DB", "off")
 
 
 @pytest.fixture

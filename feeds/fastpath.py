@@ -22,7 +22,11 @@ from urllib.parse import quote
 from feeds.http import accepts_gzip, cache_control, not_modified
 from feeds.model import Site
 from feeds.publisher import Found, Moved, Publisher
-from feeds.urls import public_url, route
+from feeds.urls import DOCUMENTS, public_url, route
+
+# The documents whose requests are a reader's subscription: feeds in FORMATS and their
+# archive pages (not partner feeds, which platforms ingest, nor pages).
+_COUNTED = frozenset(name for name, row in DOCUMENTS.items() if row.feed_document)
 
 log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -70,7 +74,7 @@ class DocumentServer:
             return self.fallback(environ, start_response)
         found = self.publisher.find(ref)
         if type(found) is Found:
-            if ref.fmt and self.count is not None:  # a feed or archive document
+            if self.count is not None and ref.document in _COUNTED:
                 self.count(ref.kind, ref.slug, environ)
             return respond(found, environ, start_response)
         if type(found) is Moved:

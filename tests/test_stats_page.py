@@ -37,6 +37,8 @@ def test_feed_requests_200_and_304_count_as_one_logical_feed(stats_app):
     assert client.get("/sections/war/feed.atom", headers={"If-None-Match": etag}).status_code == 304
     client.get("/sections/war/")  # a page, not a feed: not counted
     client.get("/sections/nowhere/feed.rss")  # 404: not counted
+    # A platform's ingestion, not a subscriber (the sample feeds every partner).
+    assert client.get("/partners/flipboard/sections/war/feed.rss").status_code == 200
     assert recorder.flush() == 4
     page = client.get("/stats/", headers={"Authorization": f"Bearer {TOKEN}"})
     assert page.status_code == 200

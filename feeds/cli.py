@@ -289,3 +289,7 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
             err=True,
         )
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -5,6 +5,9 @@ build is written beside the current one and swapped in by replacing the link, an
 rename: a web server reading OUT sees the old tree or the new one, never a mix. Files
 whose bytes did not change are hard-linked from the previous build instead of written,
 so they keep their modification time (and the ETag a web server derives from it).
+A document whose content key is the one the last build's manifest records (manifest.py)
+is linked without being rendered at all; many documents to render, as in a cold build,
+are shared out to forked processes (parallel.py).
 
 The old URLs of renamed sections and authors go in redirects.map, for nginx (see
 deploy/nginx-static.conf).

@@ -1,11 +1,13 @@
 """Print the publisher's costs at newsroom scale, each beside its ceiling.
 
-    python -m benchmarks                      # 1,000, 10,000 and 40,000 articles
-    python -m benchmarks --articles 10000     # one size
-    python -m benchmarks --quick              # fewer runs, no serving figures
+    python -m benchmarks                      # 10,000 articles
+    python -m benchmarks --articles 40000     # another size (repeatable)
+    python -m benchmarks --quick              # 200 articles, 2 runs, no wrk: a smoke test
 
-Each figure is the median of several runs; cold-start figures come from fresh processes.
-The table is printed and a JSON copy written to benchmarks/results.json.
+First the commands as users run them, as whole processes (commands.py), each beside the
+bare C-loader parse of the same files measured in the same run; then the in-process
+breakdown. Each figure is the median of several runs; cold-start figures come from fresh
+processes. The table is printed and a JSON copy written to benchmarks/results.json.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.commands import command_figures, report_commands
 from benchmarks.generate import generate
 from feeds.load import read_article
 from feeds.publisher import Publisher
@@ -239,6 +242,7 @@ def measure(root: Path, runs: int) -> dict[str, float]:
     figures.update(in_fresh_process(IN_SERVER, root, "off", "edit", str(runs)))
     figures.update(in_fresh_process(IN_SERVER, root, "off", "render", "1"))
     figures.update(in_fresh_process(MEMORY, root))
+    figures["commands"] = command_figures(root, runs)  # type: ignore[assignment]
     return figures
 
 
@@ -271,6 +275,8 @@ def report(n: int, f: dict[str, float]) -> None:
          f"{f['rendered_bytes'] / f['data_bytes']:.2f}x the YAML bytes, "
          f"{f['rendered_bytes'] / f['disk_bytes']:.2f}x their space on disk"),
     ]  # fmt: skip
+    report_commands(f["commands"], f["runs"], f["data_bytes"])  # type: ignore[arg-type]
+    print("  in-process breakdown:")
     for label, value, note in rows:
         unit = "MB" if label.lstrip("6 ").startswith("memory") else "ms"
         print(f"  {label:<52} {value:>9,.1f} {unit}  {note}")
@@ -289,8 +295,10 @@ def report_serving(f: dict[str, float]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--articles", type=int, action="append", help="a size (repeatable)")
-    parser.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
-    parser.add_argument("--quick", action="store_true", help="3 runs, no serving figures")
+    parser.add_argument("--runs", type=int, help="runs per figure, the median shown (default 5)")
+    parser.add_argument(
+        "--quick", action="store_true", help="200 articles unless --articles, 2 runs, no wrk"
+    )
     parser.add_argument(
         "--cache",
         type=Path,
@@ -302,8 +310,8 @@ def main() -> None:
         "--stats", action="store_true", help="also 304s with subscriber counting on and off"
     )
     args = parser.parse_args()
-    sizes = args.articles or [1_000, 10_000, 40_000]
-    runs = 3 if args.quick else args.runs
+    sizes = args.articles or ([200] if args.quick else [10_000])
+    runs = args.runs or (2 if args.quick else 5)
 
     results: dict[str, dict[str, float]] = {}
     for n in sizes:
@@ -311,7 +319,7 @@ def main() -> None:
         if not (root / "site.yaml").exists():
             print(f"generating {n:,} articles in {root} ...", flush=True)
             generate(root, n)
-        results[str(n)] = measure(root, runs)
+        results[str(n)] = {**measure(root, runs), "runs": runs}
         report(n, results[str(n)])
     if not args.quick:
         from benchmarks.load import serving_figures

@@ -428,3 +428,7 @@ def stats_import(obj: dict, logs: tuple[Path, ...], data: Path, db: Path | None)
         if result.unreadable:
             line += f", {result.unreadable:,} lines not in the combined log format"
         click.echo(line)
+
+
+if __name__ == "__main__":
+    main()

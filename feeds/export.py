@@ -5,6 +5,9 @@ build is written beside the current one and swapped in by replacing the link, an
 rename: a web server reading OUT sees the old tree or the new one, never a mix. Files
 whose bytes did not change are hard-linked from the previous build instead of written,
 so they keep their modification time (and the ETag a web server derives from it).
+A document whose content key is the one the last build's manifest records (manifest.py)
+is linked without being rendered at all; many documents to render, as in a cold build,
+are shared out to forked processes (parallel.py).
 
 The old URLs of renamed sections and authors go in redirects.map, for nginx (see
 deploy/nginx-static.conf).
@@ -18,9 +21,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+from feeds import manifest, parallel
 from feeds.catalog import View
-from feeds.documents import Document
+from feeds.documents import Document, render_document
 from feeds.publisher import Publisher, moved, presented_feed
 from feeds.urls import DOCUMENTS, FORMATS, DocumentRef, feed_document, feed_documents, public_url
 
@@ -92,14 +97,15 @@ def redirects(view: View) -> Iterator[tuple[str, str]]:
             yield target.path, public_url(site, path)
 
 
-def write_redirects(view: View, folder: Path) -> None:
-    """Write nginx's map of old URL paths to new URLs (REDIRECTS), if anything was renamed."""
+def write_redirects(view: View, folder: Path, previous: Path | None = None) -> None:
+    """Write nginx's map of old URL paths to new URLs (REDIRECTS), if anything was renamed;
+    linked from the previous build when it is the same."""
     # Keys are paths as nginx's $uri has them, percent-decoded. Both sides are quoted so
     # that no character in them ends nginx's token, and `$` is encoded: nginx would read
     # a variable there.
     lines = [f'"{path}" "{url.replace("$", "%24")}";\n' for path, url in redirects(view)]
     if lines:  # no renames, no file: the export holds documents only
-        (folder / REDIRECTS).write_text("".join(lines), encoding="utf-8")
+        _write_or_link("".join(lines).encode("utf-8"), folder / REDIRECTS, previous, REDIRECTS)
 
 
 def file_path(url_path: str) -> str:
@@ -112,8 +118,14 @@ def build(
     publisher: Publisher,
     out: Path,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> Summary:
-    """Write every document to out (a link to a fresh build folder); return a Summary."""
+    """Write every document to out (a link to a fresh build folder); return a Summary.
+
+    Documents whose content key is the one the last build's manifest has are linked
+    from it; the others are rendered, spread over `workers` processes (default: the
+    cores) when there are many.
+    """
     started = time.monotonic()
     out = Path(os.path.abspath(out))
     if out.is_dir() and not out.is_symlink() and not any(out.iterdir()):
@@ -132,27 +144,49 @@ def build(
     previous = Path(os.path.realpath(out)) if out.is_symlink() else None
     target = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
     target.mkdir()
+    keys = manifest.document_keys(view)
+    code = manifest.code_version()
+    last = manifest.read(previous) if previous is not None else None
+    known = last.documents if last is not None and last.code == code else {}
+    entries: dict[str, manifest.Entry] = {}
+    jobs: list[Job] = []
     written = unchanged = 0
-    for url_path, document in documents(publisher, view):
-        relative = file_path(url_path)
-        for name, body in ((relative, document.body), (f"{relative}.gz", document.gzipped)):
-            destination = target / name
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            old = previous / name if previous else None
-            if old is not None and _same_bytes(old, body):
-                os.link(old, destination)
-                unchanged += 1
-            else:
-                destination.write_bytes(body)
-                _newer_than(destination, old)
-                written += 1
-        if progress:
-            progress(1)
-    write_redirects(view, target)
+    for ref in refs(view):
+        relative = file_path(ref.path)
+        entry = known.get(relative)
+        if (
+            entry is not None
+            and entry.key == keys.get(ref)
+            and _link_both(previous, target, relative, entry)
+        ):
+            entries[relative] = entry
+            unchanged += 2
+            if progress:
+                progress(1)
+        else:
+            jobs.append(Job(ref, relative))
+    for job, (size, gzip_size, files_written) in zip(
+        jobs, render_jobs(view, jobs, target, previous, workers, progress), strict=True
+    ):
+        entries[job.relative] = manifest.Entry(
+            key=keys.get(job.ref, ""), size=size, gzip_size=gzip_size
+        )
+        written += files_written
+        unchanged += 2 - files_written
+    write_redirects(view, target, previous)
+    # Last, and atomically: a build interrupted before this is never swapped in, so the
+    # manifest of the build OUT points to always tells what it holds.
+    manifest.write(
+        target, manifest.Manifest(code=code, version=view.catalog.version, documents=entries)
+    )
     _swap_link(out, target)
     for stale in builds.iterdir():
         if stale not in (target, previous):  # the previous build may still be being read
             shutil.rmtree(stale, ignore_errors=True)
+    kept = {manifest.manifest_path(b).name for b in (target, previous) if b is not None}
+    for stale in manifest.manifest_path(target).parent.iterdir():
+        if stale.name not in kept:
+            stale.unlink(missing_ok=True)
     return Summary(
         written=written, unchanged=unchanged, target=target, seconds=time.monotonic() - started
     )
@@ -192,3 +226,125 @@ def _swap_link(out: Path, target: Path) -> None:
         temporary.unlink()
     temporary.symlink_to(os.path.relpath(target, out.parent), target_is_directory=True)
     os.replace(temporary, out)
+
+
+class Job(NamedTuple):
+    """A document to render into a build: its reference and its file's path in the build."""
+
+    ref: DocumentRef
+    relative: str
+
+
+# Below this many documents to render, forking costs more than it saves.
+PARALLEL_FROM = 64
+
+
+def render_jobs(
+    view: View,
+    jobs: list[Job],
+    target: Path,
+    previous: Path | None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple[int, int, int]]:
+    """Render and write each job's two files into target; return, per job, the sizes of
+    its identity and gzip files and how many of the two were written (not linked).
+
+    Many jobs are shared out to forked processes (parallel.py), each taking a run of
+    documents whose entries are close in time, so that an article's body is rendered by
+    one process, mostly, rather than by every one.
+    """
+    workers = parallel.available_workers() if workers is None else workers
+    if len(jobs) < PARALLEL_FROM or workers <= 1:
+        return _render_share(view, jobs, target, previous, progress)
+    shares = _shares(view, jobs, workers)
+    done = parallel.map_chunks(
+        lambda chunk: [_render_share(view, share, target, previous) for share in chunk],
+        shares,
+        workers,
+    )
+    if progress:
+        progress(len(jobs))
+    results = {job: result for share, part in zip(shares, done, strict=True)
+               for job, result in zip(share, part, strict=True)}  # fmt: skip
+    return [results[job] for job in jobs]
+
+
+def _shares(view: View, jobs: list[Job], workers: int) -> list[list[Job]]:
+    """Split jobs into `workers` runs of about equal work, by the time of their entries."""
+
+    def placed(job: Job) -> tuple[float, int]:
+        feed = presented_feed(view, job.ref)
+        entries = feed.entries if feed is not None else ()
+        middle = entries[len(entries) // 2].published.timestamp() if entries else float("inf")
+        return middle, 1 + len(entries)
+
+    weighed = sorted(((placed(job), job) for job in jobs), key=lambda pair: pair[0][0])
+    total = sum(weight for (_, weight), _ in weighed)
+    shares: list[list[Job]] = [[] for _ in range(workers)]
+    done = 0
+    for (_, weight), job in weighed:
+        shares[min(workers - 1, done * workers // max(total, 1))].append(job)
+        done += weight
+    return [share for share in shares if share]
+
+
+def _render_share(
+    view: View,
+    jobs: list[Job],
+    target: Path,
+    previous: Path | None,
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple[int, int, int]]:
+    results = []
+    for job in jobs:
+        feed = presented_feed(view, job.ref)
+        if feed is None:
+            raise LookupError(f"{job.ref.path} is listed for export but has no document")
+        document = render_document(view, feed, job.ref)
+        written = 0
+        for name, body in ((job.relative, document.body), (f"{job.relative}.gz", document.gzipped)):
+            written += _write_or_link(body, target / name, previous, name)
+        results.append((len(document.body), len(document.gzipped), written))
+        if progress:
+            progress(1)
+    return results
+
+
+def _write_or_link(body: bytes, destination: Path, previous: Path | None, name: str) -> int:
+    """Write a file, or link it from the previous build if that has the same bytes (so
+    that it keeps its modification time); return 1 if written."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    old = previous / name if previous else None
+    if old is not None and _same_bytes(old, body):
+        _link(old, destination)
+        return 0
+    destination.write_bytes(body)  # over a file a failed process left: write_bytes truncates
+    _newer_than(destination, old)
+    return 1
+
+
+def _link_both(previous: Path | None, target: Path, relative: str, entry: manifest.Entry) -> bool:
+    """Link a document's two files from the previous build if they are there, at the sizes
+    its manifest gives; return whether they were."""
+    if previous is None:
+        return False
+    pairs = ((relative, entry.size), (f"{relative}.gz", entry.gzip_size))
+    try:
+        if any((previous / name).stat().st_size != size for name, size in pairs):
+            return False
+    except OSError:
+        return False
+    for name, _ in pairs:
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        _link(previous / name, destination)
+    return True
+
+
+def _link(old: Path, destination: Path) -> None:
+    try:
+        os.link(old, destination)
+    except FileExistsError:  # left by a process that failed half way: its share is redone
+        destination.unlink()
+        os.link(old, destination)

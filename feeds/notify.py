@@ -34,7 +34,7 @@ from feeds import sitemaps
 from feeds.catalog import View
 from feeds.feed import Feed
 from feeds.http import surrogate_key
-from feeds.model import Site
+from feeds.model import Article, Site
 from feeds.urls import (
     DOCUMENTS,
     FORMATS,
@@ -50,9 +50,8 @@ log = logging.getLogger(__name__)
 USER_AGENT = "feeds (WebSub publisher)"
 
 
-def content_key(feed: Feed) -> tuple:
-    """Return everything a feed document's bytes depend on, for cheap comparison."""
-    entries = feed.entries
+def feed_parts(feed: Feed) -> tuple:
+    """Return what a feed document's bytes depend on besides its entries."""
     return (
         feed.site,
         feed.about,
@@ -60,14 +59,27 @@ def content_key(feed: Feed) -> tuple:
         feed.page,
         feed.pages,
         feed.complete,
-        entries,
         feed.removed,
-        tuple(feed.sections[a.section] for a in entries),
-        tuple(feed.authors[slug] for a in entries for slug in a.authors),
-        tuple(feed.tag_names.get(slug) for a in entries for slug in a.tag_slugs),
         feed.authors.get(feed.slug) if feed.kind == "author" else None,
         feed.sections.get(feed.slug) if feed.kind == "section" else None,
     )
+
+
+def entry_parts(feed: Feed, article: Article) -> tuple:
+    """Return what an entry's bytes depend on: the article, its section, its authors and
+    its tags' shown names (the same in every feed of one view)."""
+    return (
+        article,
+        feed.sections[article.section],
+        tuple([feed.authors[slug] for slug in article.authors]),
+        tuple([feed.tag_names.get(slug) for slug in article.tag_slugs]),
+    )
+
+
+def content_key(feed: Feed) -> tuple:
+    """Return everything a feed document's bytes depend on, for cheap comparison (the
+    export's manifest digests the same parts: manifest.feed_key)."""
+    return (feed_parts(feed), tuple([entry_parts(feed, a) for a in feed.entries]))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,0 +1,260 @@
+"""What a static export holds: each file's content key, so that a build renders only what
+changed since the last one.
+
+A document's bytes are a pure function of its content key: for a feed document the key
+the change announcer compares (notify.content_key), for a page that key and the number of
+entries it counts, for the index and the OPML list every feed's. Keys are digested here
+in a canonical form that is the same in every process, so the next build, a new process,
+can compare them with the ones written beside the last build. A document whose key and
+code are the same as last time has the same bytes: its files are linked from the last
+build instead of rendered again.
+
+The manifest of a build is written, atomically, before the build is swapped in, in a
+folder beside the builds (never served); an interrupted build is never swapped in, so
+the manifest of the build OUT points to always describes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from feeds import sitemaps
+from feeds.body import Body
+from feeds.catalog import View
+from feeds.feed import Feed
+from feeds.model import Article
+from feeds.notify import entry_parts, feed_parts, readiness_key
+from feeds.partners.render import build_partner_feed
+from feeds.urls import FORMATS, DocumentRef, feed_documents
+
+log = logging.getLogger(__name__)
+FORMAT = 1  # bump when what a manifest holds changes shape
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Entry:
+    """One exported document: its content key and the sizes of its two files."""
+
+    key: str
+    size: int  # bytes of the identity file
+    gzip_size: int  # bytes of its .gz sibling
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Manifest:
+    """Every document of one build, by file path, and the code and data it was built from."""
+
+    code: str
+    version: str  # the catalog's data version, for operators reading the file
+    documents: dict[str, Entry]
+
+
+@functools.cache
+def code_version() -> str:
+    """Return a digest of everything besides the data that the exported bytes depend on.
+
+    This package's source and templates, the versions of the libraries it renders with,
+    zlib's and Python's: any change to one of them renders every document again.
+    """
+    digest = hashlib.sha256(f"{FORMAT} {sys.version} {zlib.ZLIB_RUNTIME_VERSION}".encode())
+    package = Path(__file__).parent
+    for source in sorted([*package.glob("*.py"), *package.glob("templates/*")]):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    try:
+        requirements = importlib.metadata.requires("feeds") or []
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout, not installed
+        requirements = []
+    for requirement in sorted(requirements):
+        name = re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0]
+        try:
+            digest.update(f"{name}={importlib.metadata.version(name)}\n".encode())
+        except importlib.metadata.PackageNotFoundError:
+            continue  # an optional extra that is not installed
+    return digest.hexdigest()[:24]
+
+
+# Types whose repr() is canonical: the same value gives the same text in every process.
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
+class Digests:
+    """Canonical digests of records, each worked out once per build (by identity)."""
+
+    def __init__(self) -> None:
+        # id() -> (the object, kept alive so that its id is not reused; its digest)
+        self._memo: dict[int, tuple[object, str]] = {}
+        self._entries: dict[int, tuple[Article, str]] = {}
+
+    def of(self, value: object) -> str:
+        """Return the digest of a value made of records, strings, numbers, dates, tuples."""
+        return hashlib.sha256(self._text(value).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+    def entry(self, feed: Feed, article: Article) -> str:
+        """Return the digest of an entry as feeds show it (notify.entry_parts)."""
+        memo = self._entries.get(id(article))
+        if memo is None or memo[0] is not article:
+            memo = self._entries[id(article)] = (article, self.of(entry_parts(feed, article)))
+        return memo[1]
+
+    def _text(self, value: object) -> str:
+        memo = self._memo.get(id(value))
+        if memo is not None and memo[0] is value:  # a record seen before: most look-ups
+            return memo[1]
+        kind = type(value)
+        if kind in _PLAIN:
+            return repr(value)
+        if kind is tuple or kind is list:
+            if all([type(item) in _PLAIN for item in value]):  # type: ignore[union-attr]
+                return repr(value)  # tags, authors: one call in C
+            text = self._text
+            return (
+                "("
+                + ",".join([repr(i) if type(i) in _PLAIN else text(i) for i in value])  # type: ignore[union-attr]
+                + ")"
+            )
+        if isinstance(value, datetime):
+            return value.isoformat()  # with its offset: the same moment, the same text
+        if dataclasses.is_dataclass(value) or isinstance(value, Body):
+            digest = self.of(_fields(value))
+            self._memo[id(value)] = (value, digest)
+            return digest
+        if isinstance(value, Mapping):
+            items = sorted(value.items())
+            return "{" + ",".join(f"{self._text(k)}:{self._text(v)}" for k, v in items) + "}"
+        raise TypeError(f"no canonical form for a {kind.__name__}")
+
+
+def _fields(record: object) -> tuple:
+    """Return a record's type and the values it is compared by (its content)."""
+    if isinstance(record, Body):
+        # Its deflated source and base URL, what two bodies are compared by, as they are
+        # pickled (the same source deflates to the same bytes): no need to inflate it.
+        packed, base_url, _ = record.__getstate__()
+        return ("Body", packed.hex(), base_url)
+    names = _compared(type(record))
+    return (type(record).__name__, *(getattr(record, name) for name in names))
+
+
+@functools.cache
+def _compared(cls: type) -> tuple[str, ...]:
+    # Fields left out of comparison (a section's line in sections.yaml) are not content.
+    return tuple(f.name for f in dataclasses.fields(cls) if f.compare)
+
+
+def feed_key(feed: Feed, digests: Digests) -> str:
+    """Return the digest of what a feed document's bytes depend on: notify.content_key's
+    parts, with each entry's digested once per build rather than once per document that
+    shows it."""
+    entry_key = digests.entry
+    return digests.of(
+        (feed_parts(feed), "".join([entry_key(feed, article) for article in feed.entries]))
+    )
+
+
+def partner_key(view: View, feed: Feed, ref: DocumentRef, digests: Digests) -> str:
+    """Return the digest of what a platform's feed of a feed depends on: the feed's own
+    parts (the site and its partner settings among them) and the entries it holds, which
+    may reach past the feed's (a platform's minimum)."""
+    pf = build_partner_feed(feed, view.articles(feed.kind, feed.slug), ref.fmt)
+    entry_key = digests.entry
+    return digests.of(
+        ("partner", ref.fmt, feed_parts(feed), pf.updated,
+         "".join([entry_key(feed, article) for article in pf.entries]))
+    )  # fmt: skip
+
+
+def document_keys(view: View) -> dict[DocumentRef, str]:
+    """Return the content key of every document a build writes, as a digest."""
+    digests = Digests()
+    keys: dict[DocumentRef, str] = {}
+    listed: list[str] = []  # what the index and the OPML list show: every feed
+    for feed in view.documents():
+        key = feed_key(feed, digests)
+        for fmt in FORMATS:
+            keys[feed.document(fmt)] = key
+        if feed.page == 0:
+            for ref in feed_documents(view.catalog.site, feed.kind, feed.slug):
+                if ref.document == "partner":
+                    keys[ref] = partner_key(view, feed, ref, digests)
+            # A feed's page counts its entries, archives included, which the feed's own
+            # key does not tell apart (51 or 52 articles make the same two documents).
+            page = digests.of((key, len(view.articles(feed.kind, feed.slug))))
+            keys[DocumentRef("subscribe", feed.kind, feed.slug)] = page
+            listed.append(f"{feed.kind}/{feed.slug}:{page}")
+            if feed.kind != "site":  # the site's page is the index, below
+                keys[DocumentRef("page", feed.kind, feed.slug)] = page
+    every = digests.of(tuple(listed))
+    keys[DocumentRef("page")] = every
+    keys[DocumentRef("opml")] = every
+    # Site-wide documents described as data (sitemaps, robots.txt; the partners page):
+    # keyed by that data. A document with no key here would be rendered on every build
+    # (its files still linked when its bytes come out the same).
+    for key, described in sitemaps.content_keys(view).items():
+        _, name, page = key
+        keys[DocumentRef(name, page=page)] = digests.of(described)
+    keys[DocumentRef("partners")] = digests.of(readiness_key(view))
+    return keys
+
+
+def manifest_path(build: Path) -> Path:
+    """Return where the manifest of a build folder (OUT's .OUT.builds/<id>) is kept."""
+    builds = build.parent
+    return builds.parent / f"{builds.name.removesuffix('.builds')}.manifests" / f"{build.name}.json"
+
+
+def read(build: Path) -> Manifest | None:
+    """Return the manifest of a build folder, or None if it has none that this code wrote."""
+    try:
+        data = json.loads(manifest_path(build).read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            return None
+        return Manifest(
+            code=data["code"],
+            version=data["version"],
+            documents={
+                path: Entry(key=key, size=size, gzip_size=gzip_size)
+                for path, (key, size, gzip_size) in data["documents"].items()
+            },
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:  # any doubt: build it all
+        log.info("ignoring the export manifest of %s: %s", build, error)
+        return None
+
+
+def write(build: Path, manifest: Manifest) -> None:
+    """Write the manifest of a build folder atomically."""
+    path = manifest_path(build)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": FORMAT,
+        "code": manifest.code,
+        "version": manifest.version,
+        "documents": {
+            name: [entry.key, entry.size, entry.gzip_size]
+            for name, entry in sorted(manifest.documents.items())
+        },
+    }
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(payload, out, separators=(",", ":"))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

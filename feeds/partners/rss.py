@@ -13,10 +13,11 @@ from datetime import datetime
 
 from lxml import etree
 
+from feeds.entries import byline, entry_html, rfc822
 from feeds.feed import Feed
 from feeds.model import Article, Image, Partner, Site
 from feeds.partners.platforms import Platform
-from feeds.render import ATOM_NS, GENERATOR, MEDIA_NS, _rfc822, byline, entry_html
+from feeds.render import ATOM_NS, GENERATOR, MEDIA_NS
 from feeds.urls import DocumentRef, document_url
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -80,8 +81,8 @@ def channel(pf: PartnerFeed, namespaces: dict[str, str], description: str) -> et
     sub(ch, "language", site.language)
     if site.copyright:
         sub(ch, "copyright", site.copyright)
-    sub(ch, "pubDate", _rfc822(pf.updated))
-    sub(ch, "lastBuildDate", _rfc822(pf.updated))
+    sub(ch, "pubDate", rfc822(pf.updated))
+    sub(ch, "lastBuildDate", rfc822(pf.updated))
     sub(ch, "generator", GENERATOR)
     return rss
 
@@ -94,7 +95,7 @@ def item(ch: etree._Element, pf: PartnerFeed, article: Article) -> etree._Elemen
     sub(it, "title", article.title)
     sub(it, "link", article.url)
     sub(it, "guid", article.id, isPermaLink="false")
-    sub(it, "pubDate", _rfc822(article.published))
+    sub(it, "pubDate", rfc822(article.published))
     sub(it, "dc:creator", byline(feed.authors[slug].name for slug in article.authors))
     section = feed.sections[article.section]
     sub(it, "category", section.title, domain=f"{pf.site.url}/sections/")

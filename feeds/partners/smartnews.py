@@ -11,14 +11,15 @@ the snf namespace and says so (see the README's Partners section).
 
 SmartNews compares an item's <pubDate> to decide whether to fetch it again: "Deleting
 Articles", https://publishers.smartnews.com/hc/en-us/articles/360021354914-Deleting-Articles,
-says a deletion flag is sent only when <pubDate> is updated, and its page on updating an
-article's video (publishers.smartnews.com/hc/ja/articles/4409349226393) says the same of
-any update. So each item's <pubDate> is its last substantive change (`updated`, which each
-correction moves; a cosmetic edit moves nothing). A retracted or expired article stays,
-for the site's retention window, as an item with the same <guid> and <link>, carrying
-Media RSS's <media:status state="deleted"/> (https://www.rssboard.org/media-rss#media-status,
-the element "Deleting Articles" names) with the reason, and its <pubDate> moved to the
-removal.
+says a deletion flag is sent only when <pubDate> is updated, and its page on replacing an
+article's video (publishers.smartnews.com/hc/ja/articles/4409349226393) names a new item
+<pubDate> as the flag of an update. So each item's <pubDate> is its last substantive
+change (`updated`, which each correction moves; a cosmetic edit moves nothing). A
+retracted or expired article stays, for the site's retention window, as an item with the
+same <guid> and <link>, carrying Media RSS's <media:status state="deleted"/>
+(https://www.rssboard.org/media-rss#media-status, the element "Deleting Articles" names)
+with the reason, and its <pubDate> moved to the removal. The W3C validator knows Media
+RSS 1.1 only and calls media:status undefined (w3c/feedvalidator#55; see the README).
 """
 
 from __future__ import annotations

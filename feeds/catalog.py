@@ -14,19 +14,18 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cached_property
 from operator import attrgetter
 
+from feeds import moments
 from feeds.feed import FEED_KINDS, Feed
 from feeds.model import Article, Author, Problem, Section, Site
+from feeds.moments import NEWS_WINDOW
 from feeds.urls import KINDS, Kind
 from feeds.wording import describe
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-# How long an article stays in the news sitemap after it is published (Google News takes
-# articles of the last two days).
-NEWS_WINDOW = timedelta(hours=48)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,20 +122,10 @@ class Catalog:
 
     @cached_property
     def _schedule(self) -> Sequence[datetime]:
-        """Return every moment the clock changes what readers see, ascending: each non-draft
-        article's publication and its leaving the news sitemap, and each removal (retracted
-        or expired) and the end of its tombstone. The articles are newest first, so the
-        publication times read backwards need no sorting; the rest are merged in."""
+        """Return every moment the clock changes what readers see, ascending (moments.py)."""
         if self.schedule is not None:
             return self.schedule
-        published = [a.published for a in reversed(self.articles) if not a.draft]
-        moments = [*published, *(moment + NEWS_WINDOW for moment in published)]
-        retention = timedelta(days=self.site.removal_retention_days)
-        for article in self.articles:
-            removed = article.removed
-            if removed is not None and not article.draft:
-                moments += (removed, removed + retention)
-        return sorted(moments)  # runs already in order: timsort merges them
+        return moments.schedule(self.articles, moments.retention(self.site))
 
     def moment(self, now: datetime) -> int:
         """Return how many moments that change a view have passed at `now` (what views,
@@ -219,7 +208,7 @@ class View:
         upcoming: list[Article] = []
         gone: list[Article] = []
         expiring: list[Article] = []
-        retention = timedelta(days=catalog.site.removal_retention_days)
+        kept = moments.retention(catalog.site)
         # defaultdicts, not setdefault(key, []), which makes a list per call to throw away.
         by_section: defaultdict[str, list[Article]] = defaultdict(list)
         by_author: defaultdict[str, list[Article]] = defaultdict(list)
@@ -234,10 +223,10 @@ class View:
             if article.published > now:
                 upcoming.append(article)
                 continue
-            removed = article.removed
-            if removed is not None:
-                if removed <= now:
-                    if now < removed + retention:
+            if article.removed is not None:
+                where = moments.stage(article.removed, now, kept)
+                if where != "live":
+                    if where == "gone":
                         gone.append(article)
                     continue
                 expiring.append(article)
@@ -273,7 +262,7 @@ class View:
             indexes=indexes,
             tag_names=tag_names,
             moment=moment,
-            gone=sorted(gone, key=lambda a: (-a.removed.timestamp(), a.id)),
+            gone=moments.latest_first(gone),
             expiring=sorted(expiring, key=attrgetter("removed")),
             recent=recent,
         )
@@ -395,20 +384,12 @@ class View:
             complete = len(entries) == size
             if complete:
                 next_change = None
-                if page < pages:
-                    # A full page changes only when an article in it or an older page
-                    # leaves (the pages after it shift); the last one also when a newer
-                    # one does (it gives an entry to the subscription document).
-                    expiring = [a for a in expiring if not _newer(a, entries[0])]
+                if page < pages:  # the last full page also changes when a newer one leaves
+                    expiring = moments.leaving_page(expiring, entries[0])
         else:
             return None
         # Removals and the end of tombstones change the document too.
-        moments = [a.removed for a in expiring]
-        retention = timedelta(days=site.removal_retention_days)
-        moments += [a.removed + retention for a in removed]
-        if next_change is not None:
-            moments.append(next_change)
-        next_change = min(moments, default=None)
+        next_change = moments.next_change(next_change, expiring, removed, moments.retention(site))
         # Every timestamp comes from the data so that the same data gives the same bytes.
         # An empty feed takes the newest time in the publication rather than "now"; a
         # removal is a change of the document, dated when it took effect.
@@ -438,10 +419,3 @@ class View:
             if slug in slugs_of(article):
                 return article.published
         return None
-
-
-def _newer(article: Article, than: Article) -> bool:
-    """Return whether an article comes before another in a feed (newest first, ties by id)."""
-    if article.published != than.published:
-        return article.published > than.published
-    return article.id < than.id

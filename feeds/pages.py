@@ -12,8 +12,9 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from feeds.catalog import View
+from feeds.entries import byline, local_time, rfc822
 from feeds.feed import Feed
-from feeds.render import MEDIA_TYPES, _rfc822, byline, local_time
+from feeds.render import MEDIA_TYPES
 from feeds.urls import DOCUMENTS, FORMATS, DocumentRef, Kind, document_url
 
 FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
@@ -162,7 +163,7 @@ def render_opml(view: View) -> bytes:
     etree.SubElement(head, "title").text = f"{site.title}: every feed"
     site_feed = view.feed("site")
     if site_feed is not None:
-        etree.SubElement(head, "dateModified").text = _rfc822(site_feed.updated)
+        etree.SubElement(head, "dateModified").text = rfc822(site_feed.updated)
     etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = etree.SubElement(opml, "body")
     for kind, label in GROUP_LABELS.items():

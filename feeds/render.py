@@ -22,12 +22,9 @@ difference is handled right where it shows:
 
 from __future__ import annotations
 
-import email.utils
 import html
 import json
-from collections.abc import Iterable
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import feedgen.entry
 import feedgen.feed
@@ -35,6 +32,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from feeds.entries import byline, entry_html, rfc822
 from feeds.feed import Feed
 from feeds.model import Article
 from feeds.tombstones import Tombstones
@@ -50,15 +48,11 @@ MEDIA_TYPES = {
 GENERATOR = "feeds"
 
 
-def _rfc822(moment) -> str:
-    return email.utils.format_datetime(moment)
-
-
 # feedgen's formatRFC2822 switches the process-wide locale to "C" and back around
 # strftime, which races with every other thread. Our datetimes are aware UTC, which
 # email.utils formats identically (English names, numeric zone) with no global state.
-feedgen.feed.formatRFC2822 = _rfc822
-feedgen.entry.formatRFC2822 = _rfc822
+feedgen.feed.formatRFC2822 = rfc822
+feedgen.entry.formatRFC2822 = rfc822
 
 
 class _MediaFeed(BaseExtension):
@@ -243,7 +237,7 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
     # description() also overwrites the Atom content, and summary() leaves a description
     # it did not write alone, so the order of these three calls matters.
     fe.description(html.escape(article.summary, quote=False))
-    fe.content(_content_html(article, feed.site.timezone), type="html")
+    fe.content(entry_html(article, feed.site.timezone), type="html")
     fe.summary(article.summary)
     links = [{"rel": "alternate", "type": "text/html", "href": article.url}]
     image = article.image
@@ -256,69 +250,6 @@ def _add_entry(fg: FeedGenerator, feed: Feed, article: Article) -> None:
             enclosure["length"] = str(image.length)
         links.append(enclosure)
     fe.atomlinks.links = links
-
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def local_time(moment: datetime, timezone: str) -> str:
-    """Return a moment as readers in the site's timezone read it: "10 Feb 2026, 14:05 EET".
-
-    Month names are spelled here, not by strftime, whose %b follows the process locale.
-    A zone with no abbreviation (Asia/Dubai's tzdata name is "+04") shows as UTC+04.
-    """
-    local = moment.astimezone(ZoneInfo(timezone))
-    zone = local.tzname() or ""
-    if zone[:1] in ("+", "-"):
-        offset = local.utcoffset() or timedelta()
-        sign = "-" if offset < timedelta() else "+"
-        hours, minutes = divmod(abs(offset) // timedelta(minutes=1), 60)
-        zone = f"UTC{sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M} {zone}"
-
-
-def byline(names: Iterable[str]) -> str:
-    """Return names as a byline: "A", "A and B", "A, B and C"."""
-    names = list(names)
-    if len(names) <= 2:
-        return " and ".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _content_html(article: Article, timezone: str) -> str:
-    """Return the entry's full HTML: standfirst and picture, the body, then corrections."""
-    parts = []
-    if article.subtitle:
-        parts.append(f"<p><strong>{html.escape(article.subtitle)}</strong></p>")
-    image = article.image
-    if image is not None:
-        caption = " ".join(
-            part for part in (html.escape(image.caption), _credit(image.credit)) if part
-        )
-        figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
-        parts.append(
-            f'<figure><img src="{html.escape(image.url)}" alt="{html.escape(image.alt)}">'
-            f"{figcaption}</figure>"
-        )
-    parts.append(article.body_html)
-    if article.corrections:
-        # A rule and a bold label: marked in every reader, even those that strip classes.
-        parts.append("<hr>")
-        parts += [
-            f"<p><strong>Correction ({local_time(c.date, timezone)}):</strong> "
-            f"{html.escape(c.text)}</p>"
-            for c in article.corrections
-        ]
-    return "\n".join(parts)
-
-
-def entry_html(article: Article, timezone: str) -> str:
-    """Return an entry's full HTML, as every format carries it (for the partner feeds)."""
-    return _content_html(article, timezone)
-
-
-def _credit(credit: str) -> str:
-    return f"({html.escape(credit)})" if credit else ""
 
 
 def render_rss(feed: Feed) -> bytes:
@@ -382,7 +313,7 @@ def _json_item(feed: Feed, article: Article) -> dict:
         "url": article.url,
         "title": article.title,
         "summary": article.summary,
-        "content_html": _content_html(article, feed.site.timezone),
+        "content_html": entry_html(article, feed.site.timezone),
     }
     if article.image is not None:
         item["image"] = article.image.url

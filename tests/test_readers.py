@@ -25,8 +25,8 @@ import pytest
 
 from feeds import notify
 from feeds.cli import main
+from feeds.entries import byline, local_time
 from feeds.export import count_documents, documents
-from feeds.render import byline, local_time
 from tests.browser import serve_folder
 from tests.helpers import FORMATS, publisher_of, unavailable
 

@@ -1,4 +1,5 @@
-"""The RSS 2.0 every partner feed shares: a channel, items with the full text, pictures.
+"""The RSS 2.0 every partner feed shares: a channel, items with the full text, pictures,
+and the items that tell a platform an article was removed.
 
 Each platform's module calls these and adds what its specification asks beyond them, so
 that an item's elements are written in one place: the platform module decides, this
@@ -13,10 +14,11 @@ from datetime import datetime
 
 from lxml import etree
 
+from feeds.entries import byline, entry_html, rfc822
 from feeds.feed import Feed
 from feeds.model import Article, Image, Partner, Site
 from feeds.partners.platforms import Platform
-from feeds.render import ATOM_NS, GENERATOR, MEDIA_NS, _rfc822, byline, entry_html
+from feeds.render import ATOM_NS, GENERATOR, MEDIA_NS
 from feeds.urls import DocumentRef, document_url
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -32,7 +34,11 @@ class PartnerFeed:
     platform: Platform
     partner: Partner  # site.yaml's settings for the platform
     entries: tuple[Article, ...]  # newest first
-    updated: datetime  # the newest published or updated time among them
+    # Retracted or expired articles of the feed, removed within the site's retention
+    # window, latest removal first (the feed's tombstones): a platform that documents a
+    # removal signal gets an item for each, saying so.
+    removed: tuple[Article, ...]
+    updated: datetime  # the newest published, updated or removal time among them
 
     @property
     def site(self) -> Site:
@@ -51,10 +57,25 @@ def partner_feed(feed: Feed, articles: tuple[Article, ...] | list[Article], part
     the platform's minimum where the history has them."""
     count = max(feed.site.items_per_feed, platform.min_items)
     entries = tuple(articles[:count])
-    updated = max((a.modified for a in entries), default=feed.updated)
-    return PartnerFeed(
-        feed=feed, platform=platform, partner=partner, entries=entries, updated=updated
+    removed = feed.removed
+    updated = max(
+        [*(a.modified for a in entries), *map(removal_date, removed)], default=feed.updated
     )
+    return PartnerFeed(
+        feed=feed,
+        platform=platform,
+        partner=partner,
+        entries=entries,
+        removed=removed,
+        updated=updated,
+    )
+
+
+def removal_date(article: Article) -> datetime:
+    """Return the date a platform compares for a removed article: when it was removed (or
+    a later update), so that it is newer than any version the platform holds."""
+    assert article.removed is not None  # only removed articles get here
+    return max(article.removed, article.modified)
 
 
 def sub(parent: etree._Element, tag: str, text: str | None = None, **attributes: str):
@@ -80,26 +101,44 @@ def channel(pf: PartnerFeed, namespaces: dict[str, str], description: str) -> et
     sub(ch, "language", site.language)
     if site.copyright:
         sub(ch, "copyright", site.copyright)
-    sub(ch, "pubDate", _rfc822(pf.updated))
-    sub(ch, "lastBuildDate", _rfc822(pf.updated))
+    sub(ch, "pubDate", rfc822(pf.updated))
+    sub(ch, "lastBuildDate", rfc822(pf.updated))
     sub(ch, "generator", GENERATOR)
     return rss
 
 
-def item(ch: etree._Element, pf: PartnerFeed, article: Article) -> etree._Element:
+def item(
+    ch: etree._Element, pf: PartnerFeed, article: Article, dated: datetime | None = None
+) -> etree._Element:
     """Append an item with what every platform reads: id, headline, link, dates, byline,
-    section, summary and the full text."""
+    section, summary and the full text. `dated` is its pubDate when not the publication's."""
     feed = pf.feed
-    it = sub(ch, "item")
-    sub(it, "title", article.title)
-    sub(it, "link", article.url)
-    sub(it, "guid", article.id, isPermaLink="false")
-    sub(it, "pubDate", _rfc822(article.published))
+    it = _head(ch, article, dated or article.published)
     sub(it, "dc:creator", byline(feed.authors[slug].name for slug in article.authors))
     section = feed.sections[article.section]
     sub(it, "category", section.title, domain=f"{pf.site.url}/sections/")
     sub(it, "description", html.escape(article.summary, quote=False))
     sub(it, "content:encoded", entry_html(article, pf.site.timezone))
+    return it
+
+
+def removed_item(ch: etree._Element, article: Article, dated: datetime) -> etree._Element:
+    """Append the item of a removed article: the same id, headline and link, so that the
+    platform finds the item it holds, and the tombstone's note (the retraction's reason)
+    in place of the summary and the body, which are no longer published."""
+    it = _head(ch, article, dated)
+    note = article.removal_note
+    sub(it, "description", html.escape(note, quote=False))
+    sub(it, "content:encoded", f"<p>{html.escape(note)}</p>")
+    return it
+
+
+def _head(ch: etree._Element, article: Article, dated: datetime) -> etree._Element:
+    it = sub(ch, "item")
+    sub(it, "title", article.title)
+    sub(it, "link", article.url)
+    sub(it, "guid", article.id, isPermaLink="false")
+    sub(it, "pubDate", rfc822(dated))
     return it
 
 

@@ -8,12 +8,32 @@ and <language> (required), <copyright>, <ttl> in minutes, and the publisher's lo
 <title>, <link>, <guid>, <pubDate>, the full HTML in <content:encoded>, the byline in
 <dc:creator> and the picture as <media:thumbnail>. The W3C feed validator does not know
 the snf namespace and says so (see the README's Partners section).
+
+SmartNews compares an item's <pubDate> to decide whether to fetch it again: "Deleting
+Articles", https://publishers.smartnews.com/hc/en-us/articles/360021354914-Deleting-Articles,
+says a deletion flag is sent only when <pubDate> is updated, and its page on replacing an
+article's video (publishers.smartnews.com/hc/ja/articles/4409349226393) names a new item
+<pubDate> as the flag of an update. So each item's <pubDate> is its last substantive
+change (`updated`, which each correction moves; a cosmetic edit moves nothing). A
+retracted or expired article stays, for the site's retention window, as an item with the
+same <guid> and <link>, carrying Media RSS's <media:status state="deleted"/>
+(https://www.rssboard.org/media-rss#media-status, the element "Deleting Articles" names)
+with the reason, and its <pubDate> moved to the removal. The W3C validator knows Media
+RSS 1.1 only and calls media:status undefined (w3c/feedvalidator#55; see the README).
 """
 
 from __future__ import annotations
 
 from feeds.partners.config import SHORT_DESCRIPTION
-from feeds.partners.rss import PartnerFeed, channel, item, sub, to_bytes
+from feeds.partners.rss import (
+    PartnerFeed,
+    channel,
+    item,
+    removal_date,
+    removed_item,
+    sub,
+    to_bytes,
+)
 from feeds.text import truncate_words
 
 SNF_NS = "http://www.smartnews.be/snf"
@@ -36,7 +56,7 @@ def render(pf: PartnerFeed) -> bytes:
     if pf.partner.logo_dark:
         sub(sub(ch, "snf:darkModeLogo"), "url", pf.partner.logo_dark)
     for article in pf.entries:
-        it = item(ch, pf, article)
+        it = item(ch, pf, article, dated=article.modified)
         image = article.image
         if image is not None:
             size = {
@@ -45,4 +65,7 @@ def render(pf: PartnerFeed) -> bytes:
                 if value
             }
             sub(it, "media:thumbnail", url=image.url, **size)
+    for article in pf.removed:
+        it = removed_item(ch, article, removal_date(article))
+        sub(it, "media:status", state="deleted", reason=article.removal_note)
     return to_bytes(rss)

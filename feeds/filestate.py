@@ -7,7 +7,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-from feeds.build import build_article
+from feeds.build import Written, build_article, written_names
 from feeds.context import Context
 from feeds.load import ARTICLE_FIELD_NAMES, RawArticle, parse_article
 from feeds.model import Article, Problem, Record
@@ -52,6 +52,7 @@ class Reading(Record):
     build_problems: tuple[Problem, ...] = ()
     lines: str = ""  # compact_lines() of a built article's file
     story: bytes = b""  # story_digest(), when it could be parsed
+    written: Written | None = None  # written_names() of a built article's file
 
 
 def read_article_file(
@@ -75,8 +76,10 @@ def read_article_file(
     if ctx is not None:
         article, build_problems = build_article(raw, ctx)
         if article is not None:
-            lines = compact_lines(raw.lines)
-            return Reading(problems, digest, None, article, tuple(build_problems), lines, story)
+            lines, written = compact_lines(raw.lines), written_names(raw)
+            return Reading(
+                problems, digest, None, article, tuple(build_problems), lines, story, written
+            )
     return Reading(problems, digest, raw, story=story)
 
 
@@ -104,14 +107,23 @@ class ArticleFile:
     # and the file is read again if the context changes; a state restored from the parse
     # cache starts that way. Its field lines are kept, compactly, for problem reports.
     lines: str = ""
+    # The section and authors the file names (build.written_names), also kept once built:
+    # a meta edit that resolves them alike keeps the article without reading the file.
+    written: Written | None = None
     kept: Article | None = None  # the version the catalog last held
     kept_digest: str = ""  # of the text behind `kept`
 
     def built(
-        self, article: Article, problems: tuple[Problem, ...], lines: str, generation: int
+        self,
+        article: Article,
+        problems: tuple[Problem, ...],
+        lines: str,
+        generation: int,
+        written: Written,
     ) -> None:
         """Keep a newly built article and let its raw reading go."""
         self.article, self.build_problems, self.lines = article, problems, lines
+        self.written = written
         self.built_generation = generation
         self.raw = self.built_raw = None
 
@@ -129,7 +141,8 @@ class ArticleFile:
         """Build the file's current reading in the context of this generation."""
         article, build_problems = build_article(raw, ctx)
         if article is not None:
-            self.built(article, tuple(build_problems), compact_lines(raw.lines), generation)
+            lines, written = compact_lines(raw.lines), written_names(raw)
+            self.built(article, tuple(build_problems), lines, generation, written)
         else:
             self.article, self.build_problems = None, tuple(build_problems)
             self.built_raw, self.built_generation = raw, generation
@@ -147,12 +160,14 @@ class ArticleFile:
             self.raw,
             (self.kept, self.kept_digest) if self.kept is not None else None,
             self.story,
+            self.written,
         )
 
     @classmethod
     def from_cache(cls, cached: tuple, generation: int) -> ArticleFile:
         """Return a file's state as the parse cache holds it, built in this generation."""
-        signature, lines, digest, read_problems, article, build_problems, raw, kept, story = cached
+        (signature, lines, digest, read_problems, article, build_problems, raw, kept, story,
+         written) = cached  # fmt: skip
         return cls(
             signature=signature,
             lines=lines,
@@ -165,6 +180,7 @@ class ArticleFile:
             built_generation=generation,
             kept=kept[0] if kept else None,
             kept_digest=kept[1] if kept else "",
+            written=written,
         )
 
 

@@ -15,10 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feeds import cache, parallel
-from feeds.build import unresolved
+from feeds.build import resolves_alike, unresolved
 from feeds.catalog import Catalog, version_of
 from feeds.claims import check_identity, copies, standing_in
-from feeds.context import Context, known_records, missing_entries, records_for
+from feeds.context import (
+    Context,
+    known_records,
+    missing_entries,
+    records_for,
+    resolution_key,
+)
 from feeds.filestate import (
     ArticleFile,
     Reading,
@@ -98,6 +104,7 @@ class Store:
         # versions of articles still name (see context.records_for).
         self._retained: tuple[dict[str, Section], dict[str, Author]] = ({}, {})
         self.cache_dirty = False  # files were parsed that the parse cache does not hold
+        self.carried = 0  # built articles the last meta edit kept without reading their files
 
     # -- polling --------------------------------------------------------------------------
 
@@ -117,6 +124,7 @@ class Store:
         # every forked worker copy the pages it marks. Frozen objects are still freed
         # when no longer referenced; only cyclic garbage among them would be kept, so this
         # is done once a process, for the load a server starts with.
+        self.carried = 0
         collecting = gc.isenabled() and not self._loaded_once
         if collecting:
             gc.disable()
@@ -170,11 +178,36 @@ class Store:
             if value is not None:  # no last good version: what it gives, as it is
                 self._keep_meta(name, value, text or "")
         if changed:
+            previous = self._context
             self._generation += 1
             self._context = (
                 Context.of(self._config, self._sections, self._authors) if self._config else None
             )
+            self._carry_over(previous)
         return changed
+
+    def _carry_over(self, previous: Context | None) -> None:
+        """Keep, in the new generation, every built article that the new context resolves
+        alike (resolves_alike), so that only the files whose section or authors now
+        resolve otherwise are read again. Under another site url, id authority, timezone
+        or size limit every file is read again."""
+        self.carried = 0
+        ctx, generation = self._context, self._generation
+        if previous is None or ctx is None:
+            return
+        if resolution_key(previous.config) != resolution_key(ctx.config):
+            return
+        for state in self._files.values():
+            article = state.article
+            if (
+                state.raw is None
+                and article is not None
+                and state.written is not None
+                and state.built_generation == generation - 1
+                and resolves_alike(state.written, article, ctx)
+            ):
+                state.built_generation = generation
+                self.carried += 1
 
     def _keep_cached_meta(self, name: str, text: str) -> bool:
         """Use the last good version of a meta file that the parse cache remembers."""
@@ -250,7 +283,13 @@ class Store:
             state.story = reading.story
             if reading.article is not None:
                 state.read_problems, state.digest = reading.problems, reading.digest
-                state.built(reading.article, reading.build_problems, reading.lines, generation)
+                state.built(
+                    reading.article,
+                    reading.build_problems,
+                    reading.lines,
+                    generation,
+                    reading.written,
+                )
             elif reading.raw is not None:  # built by _rebuild
                 state.read_problems, state.digest = reading.problems, reading.digest
                 state.article, state.raw, state.built_raw = None, reading.raw, None

@@ -821,6 +821,7 @@ class Editors(RuleBasedStateMachine):
             ("a broken article", bool(broken)),
             ("a meta file with errors", cold is not cold_of_files),
             ("archive pages", any(f.page for f in cold.catalog.view(NOW).documents())),
+            ("a meta edit that kept built articles unread", running.carried > 0),
         ):
             if happened:
                 SEEN[what] = SEEN.get(what, 0) + 1

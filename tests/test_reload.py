@@ -8,6 +8,8 @@ import time
 import feedparser
 import pytest
 
+from feeds import filestate
+from feeds.store import Store
 from feeds.web import create_app
 from tests.editing import replace_in, save_by_rename, save_in_place, save_truncate_then_write
 from tests.helpers import publisher_of
@@ -179,3 +181,44 @@ def test_saves_never_show_a_torn_or_missing_article(live, data_dir, save):
         poller.join()
     assert failures == []
     assert len(seen) > 10
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Count the article files read from disk."""
+    seen: list[str] = []
+    original = filestate.read_text
+
+    def counting(path, rel, *args, **kwargs):
+        if rel.startswith("articles/"):
+            seen.append(rel)
+        return original(path, rel, *args, **kwargs)
+
+    monkeypatch.setattr(filestate, "read_text", counting)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "read_again"),
+    [
+        ("title: ", "title: Renamed ", False),  # feeds show it; no article reads it
+        ("items_per_feed: 50", "items_per_feed: 5", False),
+        ("url: https://news.example.org", "url: https://news.example.com", True),  # links
+        ("timezone: Europe/Kyiv", "timezone: UTC", True),  # dates without an offset
+    ],
+)
+def test_a_site_edit_reads_articles_again_only_when_they_depend_on_it(
+    data_dir, reads, old, new, read_again
+):
+    store = Store(data_dir, settle=0, use_cache=False)
+    store.refresh()
+    files = len(store._files)
+    reads.clear()
+    replace_in(data_dir / "site.yaml", old, new)
+    store.refresh()
+    assert len(reads) == (files if read_again else 0)
+    assert store.carried == (0 if read_again else files)
+    cold = Store(data_dir, settle=0, use_cache=False)
+    cold.refresh()
+    assert store.catalog.articles == cold.catalog.articles
+    assert store.problems == cold.problems

@@ -81,6 +81,9 @@ ENVIRONMENT_SETTINGS = (
     # full-text entries, in three formats, identity and gzip.
     Setting(name="FEEDS_DOCUMENT_CACHE_MB", default=8, where=ENVIRONMENT, kind="megabytes",
             help="megabytes of rendered documents each worker keeps (0 keeps none)"),
+    Setting(name="FEEDS_WATCH", default="auto", where=ENVIRONMENT, kind="text",
+            help="how edits are noticed: auto (inotify on Linux, else polling), inotify "
+            "(the same, warning when it must poll) or poll"),
 )  # fmt: skip
 
 APP_SETTINGS = (

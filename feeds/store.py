@@ -105,6 +105,7 @@ class Store:
         self._retained: tuple[dict[str, Section], dict[str, Author]] = ({}, {})
         self.cache_dirty = False  # files were parsed that the parse cache does not hold
         self.carried = 0  # built articles the last meta edit kept without reading their files
+        self.unsettled = False  # the last refresh left a changed file that had not settled
 
     # -- polling --------------------------------------------------------------------------
 
@@ -112,7 +113,10 @@ class Store:
         """Return whether a changed file has settled enough to read."""
         if not self._loaded_once or signature is None:
             return True
-        return self.clock() - signature[0] / 1e9 >= self.settle
+        if self.clock() - signature[0] / 1e9 >= self.settle:
+            return True
+        self.unsettled = True
+        return False
 
     def refresh(self) -> bool:
         """Re-read whatever changed on disk; return whether the catalog changed."""
@@ -125,6 +129,7 @@ class Store:
         # when no longer referenced; only cyclic garbage among them would be kept, so this
         # is done once a process, for the load a server starts with.
         self.carried = 0
+        self.unsettled = False
         collecting = gc.isenabled() and not self._loaded_once
         if collecting:
             gc.disable()

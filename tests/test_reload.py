@@ -19,9 +19,11 @@ ARTICLE = "articles/2026/02/japan-nato-purl.yaml"
 ARTICLE_ID = "tag:news.example.org,2026-02-10:japan-nato-purl"
 
 
-@pytest.fixture
-def live(data_dir, clock):
-    """Return a client of an app with the default reload thread running."""
+@pytest.fixture(params=["auto", "poll"])
+def live(data_dir, clock, monkeypatch, request):
+    """Return a client of an app with the default reload thread running, told of changes
+    by inotify (auto, on Linux) and by polling."""
+    monkeypatch.setenv("FEEDS_WATCH", request.param)
     app = create_app({"DATA": str(data_dir), "CLOCK": clock})
     client = app.test_client()
     client.get("/healthz")  # the first request starts the reload thread

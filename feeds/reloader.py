@@ -47,7 +47,7 @@ class Reloader:
         self._lock = threading.Lock()
         self._watcher_pid: int | None = None
         self._stop = threading.Event()
-        self._tracked: notify.Snapshot | None = None
+        self._tracked: notify.Snapshot | View | None = None  # a View until first compared
         self._tracked_state: tuple[str, int] | None = None
         self.last_change: notify.Change | None = None
         if watch_mode is None:
@@ -61,8 +61,8 @@ class Reloader:
         data changed."""
         with self._lock:
             if self._tracked is None:
-                # The baseline, taken before the first reload rather than at start-up, so
-                # that it costs the first feed nothing: nothing is announced for the load.
+                # The baseline, taken before the first reload: nothing is announced for
+                # the load itself.
                 self._track_changes()
             changed = self.store.refresh()
             if changed:
@@ -85,15 +85,23 @@ class Reloader:
         if state == self._tracked_state:
             return
         last, last_state = self._tracked, self._tracked_state
-        if last is not None and last_state is not None and last_state[1] == len(view.live):
+        if last is None:
+            # The baseline is the view itself, its documents' keys taken only when a change
+            # is compared with it: the reload thread's first look runs as the first
+            # requests come in, and keying every document then (every feed of the view
+            # made) took the CPU that the first feed was waiting for.
+            self._tracked, self._tracked_state = view, state
+            return
+        if isinstance(last, View):
+            last = notify.snapshot(last)
+        if last_state is not None and last_state[1] == len(view.live):
             snapshot = notify.snapshot(view, last, last_state[0])  # only what edits touched
         else:
             snapshot = notify.snapshot(view)
-        if last is not None:
-            change = notify.diff(last, snapshot, view.catalog.site)
-            notify.log_change(change)
-            self.notifier.announce(change, view.catalog.site)
-            self.last_change = change
+        change = notify.diff(last, snapshot, view.catalog.site)
+        notify.log_change(change)
+        self.notifier.announce(change, view.catalog.site)
+        self.last_change = change
         self._tracked, self._tracked_state = snapshot, state
 
     def watch(self) -> None:

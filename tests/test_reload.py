@@ -8,7 +8,8 @@ import time
 import feedparser
 import pytest
 
-from feeds import filestate
+from feeds import filestate, notify
+from feeds.publisher import Publisher
 from feeds.store import Store
 from feeds.web import create_app
 from tests.editing import replace_in, save_by_rename, save_in_place, save_truncate_then_write
@@ -224,3 +225,19 @@ def test_a_site_edit_reads_articles_again_only_when_they_depend_on_it(
     cold.refresh()
     assert store.catalog.articles == cold.catalog.articles
     assert store.problems == cold.problems
+
+
+def test_the_first_look_keys_no_document(data_dir, monkeypatch):
+    """The reload thread's first look, as the first requests come in, only keeps the view:
+    every document's key is taken when a change is compared with it."""
+    publisher = Publisher(data_dir, poll_interval=0, settle=0)
+    snapshots = []
+    original = notify.snapshot
+    monkeypatch.setattr(notify, "snapshot", lambda *args: snapshots.append(args) or original(*args))
+    publisher.refresh()
+    publisher.refresh()
+    assert snapshots == []
+    replace_in(data_dir / ARTICLE, "title: Japan could join", "title: EDITED Japan could join")
+    publisher.refresh()
+    assert snapshots  # the baseline's keys, then the new ones
+    assert "https://news.example.org/feed.atom" in publisher.last_change.feed_urls

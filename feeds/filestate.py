@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from feeds.build import Written, build_article, written_names
-from feeds.context import Context
+from feeds.build import Written, build_article, resolves_alike, written_names
+from feeds.context import Context, resolution_key
 from feeds.load import ARTICLE_FIELD_NAMES, RawArticle, parse_article
 from feeds.model import Article, Problem, Record
 from feeds.scan import Signature
@@ -192,3 +193,30 @@ def cached_signature(cached: tuple) -> Signature:
 def cached_kept(cached: tuple) -> tuple[Article, str] | None:
     """Return the last good version (and its text's digest) a parse cache entry holds."""
     return cached[7]
+
+
+def carry_over(
+    files: Iterable[ArticleFile], previous: Context | None, ctx: Context | None, generation: int
+) -> int:
+    """Keep in `generation` (the new context's) every article built in the one before that
+    `ctx` resolves alike (build.resolves_alike), so that a meta edit reads again only the
+    files whose section or authors now resolve otherwise; return how many were kept.
+    Under another site url, id authority, timezone or size limit every file is read again.
+    """
+    if previous is None or ctx is None:
+        return 0
+    if resolution_key(previous.config) != resolution_key(ctx.config):
+        return 0
+    kept = 0
+    for state in files:
+        article = state.article
+        if (
+            state.raw is None
+            and article is not None
+            and state.written is not None
+            and state.built_generation == generation - 1
+            and resolves_alike(state.written, article, ctx)
+        ):
+            state.built_generation = generation
+            kept += 1
+    return kept

@@ -124,7 +124,11 @@ class Reloader:
 
     def _watch_loop(self) -> None:
         self.polling = False
-        watcher = watch.watcher_for(self.store.root, self.watch_mode)
+        try:
+            watcher = watch.watcher_for(self.store.root, self.watch_mode)
+        except Exception:  # whatever fails in watching, reloading must go on: poll
+            log.exception("cannot watch the data folder; polling it instead")
+            watcher = None
         try:
             if watcher is not None:
                 self.watcher = watcher

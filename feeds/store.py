@@ -15,21 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feeds import cache, parallel
-from feeds.build import resolves_alike, unresolved
+from feeds.build import unresolved
 from feeds.catalog import Catalog, version_of
 from feeds.claims import check_identity, copies, standing_in
-from feeds.context import (
-    Context,
-    known_records,
-    missing_entries,
-    records_for,
-    resolution_key,
-)
+from feeds.context import Context, known_records, missing_entries, records_for
 from feeds.filestate import (
     ArticleFile,
     Reading,
     cached_kept,
     cached_signature,
+    carry_over,
     digest_of,
     line_in,
     read_article_file,
@@ -188,31 +183,10 @@ class Store:
             self._context = (
                 Context.of(self._config, self._sections, self._authors) if self._config else None
             )
-            self._carry_over(previous)
+            self.carried = carry_over(
+                self._files.values(), previous, self._context, self._generation
+            )
         return changed
-
-    def _carry_over(self, previous: Context | None) -> None:
-        """Keep, in the new generation, every built article that the new context resolves
-        alike (resolves_alike), so that only the files whose section or authors now
-        resolve otherwise are read again. Under another site url, id authority, timezone
-        or size limit every file is read again."""
-        self.carried = 0
-        ctx, generation = self._context, self._generation
-        if previous is None or ctx is None:
-            return
-        if resolution_key(previous.config) != resolution_key(ctx.config):
-            return
-        for state in self._files.values():
-            article = state.article
-            if (
-                state.raw is None
-                and article is not None
-                and state.written is not None
-                and state.built_generation == generation - 1
-                and resolves_alike(state.written, article, ctx)
-            ):
-                state.built_generation = generation
-                self.carried += 1
 
     def _keep_cached_meta(self, name: str, text: str) -> bool:
         """Use the last good version of a meta file that the parse cache remembers."""

@@ -280,3 +280,14 @@ def test_watches_running_out_later_fall_back_to_polling(data_dir, serve, monkeyp
     assert "max_user_watches" in caplog.text
     (folder / "late.yaml").write_text(article(title="Seen by polling", published='"2026-02-26"'))
     wait_for(lambda: "Seen by polling" in {e.title for e in entries(client).values()})
+
+
+def test_any_failure_to_watch_falls_back_to_polling(data_dir, serve, monkeypatch):
+    def broken(root, mode):
+        raise RuntimeError("an unexpected failure")
+
+    monkeypatch.setattr(watch, "watcher_for", broken)
+    client, reloader = serve("auto")
+    assert reloader.polling
+    save_by_rename(data_dir / ARTICLE, (data_dir / ARTICLE).read_text().replace("Japan", "AF"))
+    wait_for(lambda: title_of(client).startswith("AF "))

@@ -291,3 +291,13 @@ def test_any_failure_to_watch_falls_back_to_polling(data_dir, serve, monkeypatch
     assert reloader.polling
     save_by_rename(data_dir / ARTICLE, (data_dir / ARTICLE).read_text().replace("Japan", "AF"))
     wait_for(lambda: title_of(client).startswith("AF "))
+
+
+def test_a_bad_setting_stops_serve_with_the_message(runner, data_dir, monkeypatch):
+    from feeds.cli import main
+
+    monkeypatch.setenv("FEEDS_WATCH", "sometimes")
+    result = runner.invoke(main, ["serve", "--data", str(data_dir)])
+    assert result.exit_code == 1, result.output
+    assert "FEEDS_WATCH='sometimes' is not a way of noticing changes" in result.output
+    assert "Traceback" not in result.output

@@ -111,6 +111,38 @@ def unresolved(raw: RawArticle, ctx: Context) -> list[tuple[str, str]]:
     return missing
 
 
+# What an article file names that the context resolves: its section and its authors, as
+# written. Kept (shared between files) once the raw reading is let go, so that a meta edit
+# can tell which built articles it leaves as they were (resolves_alike).
+Written = tuple[str, tuple[str, ...]]
+_written: dict[Written, Written] = {}
+
+
+def written_names(raw: RawArticle) -> Written:
+    """Return the section and author names an article file writes, shared with every file
+    that writes the same (a few dozen distinct ones among thousands of files)."""
+    names = (raw.values.get("section") or "", tuple(n for n, _ in raw.values.get("authors") or ()))
+    return _written.setdefault(names, names)
+
+
+def resolves_alike(written: Written, article: Article, ctx: Context) -> bool:
+    """Return whether an article built in another context names the same section and
+    authors in `ctx`: then building it again in `ctx` would give the same article and the
+    same problems, provided the site's resolution_key is unchanged too (see build_article:
+    nothing else it reads from the context reaches a built article)."""
+    section, names = written
+    if resolve(section, ctx.section_keys) != article.section:
+        return False
+    authors: list[str] = []
+    for name in names:
+        slug = resolve(name, ctx.author_keys)
+        if slug is None:
+            return False
+        if slug not in authors:
+            authors.append(slug)
+    return tuple(authors) == article.authors
+
+
 def _section(raw: RawArticle, ctx: Context, report: _Report) -> str | None:
     """Return the slug of the article's section, or report it unknown."""
     written = raw.values["section"]

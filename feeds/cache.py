@@ -27,7 +27,7 @@ from typing import Any
 from feeds.settings import from_environment
 
 log = logging.getLogger(__name__)
-FORMAT = 7  # bump when what is cached changes shape
+FORMAT = 8  # bump when what is cached changes shape
 
 
 @functools.cache

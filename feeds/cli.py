@@ -42,9 +42,11 @@ def _require_data(data: Path) -> None:
 def _require_settings() -> None:
     """Stop with the message, not a traceback, on a setting the publisher would refuse."""
     from feeds.publisher import document_cache_budget
+    from feeds.watch import mode_of
 
     try:
         document_cache_budget(os.environ)
+        mode_of(os.environ.get("FEEDS_WATCH"))
     except ValueError as error:
         raise click.ClickException(str(error)) from None
 

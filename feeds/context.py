@@ -58,6 +58,15 @@ class Context:
         )
 
 
+def resolution_key(config: SiteConfig) -> tuple:
+    """Return what of site.yaml an article's reading and building depend on: the url and
+    id authority (links, ids), the zone (dates written without an offset) and the largest
+    file read. Any other site.yaml field (title, items per feed...) is read by the catalog
+    and the renderers, never by an article."""
+    site = config.site
+    return (site.url, site.tag_authority, config.zone.key, config.max_file_bytes)
+
+
 def missing_entries(named: dict[tuple[str, str], list[str]], ctx: Context) -> list[Problem]:
     """Point sections.yaml and authors.yaml at each entry that articles name but the file
     lacks: deleted, renamed without `formerly`, or mistyped in the articles.

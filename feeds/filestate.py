@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from feeds.build import build_article
-from feeds.context import Context
+from feeds.build import Written, build_article, resolves_alike, written_names
+from feeds.context import Context, resolution_key
 from feeds.load import ARTICLE_FIELD_NAMES, RawArticle, parse_article
 from feeds.model import Article, Problem, Record
 from feeds.scan import Signature
@@ -52,6 +53,7 @@ class Reading(Record):
     build_problems: tuple[Problem, ...] = ()
     lines: str = ""  # compact_lines() of a built article's file
     story: bytes = b""  # story_digest(), when it could be parsed
+    written: Written | None = None  # written_names() of a built article's file
 
 
 def read_article_file(
@@ -75,8 +77,10 @@ def read_article_file(
     if ctx is not None:
         article, build_problems = build_article(raw, ctx)
         if article is not None:
-            lines = compact_lines(raw.lines)
-            return Reading(problems, digest, None, article, tuple(build_problems), lines, story)
+            lines, written = compact_lines(raw.lines), written_names(raw)
+            return Reading(
+                problems, digest, None, article, tuple(build_problems), lines, story, written
+            )
     return Reading(problems, digest, raw, story=story)
 
 
@@ -104,14 +108,23 @@ class ArticleFile:
     # and the file is read again if the context changes; a state restored from the parse
     # cache starts that way. Its field lines are kept, compactly, for problem reports.
     lines: str = ""
+    # The section and authors the file names (build.written_names), also kept once built:
+    # a meta edit that resolves them alike keeps the article without reading the file.
+    written: Written | None = None
     kept: Article | None = None  # the version the catalog last held
     kept_digest: str = ""  # of the text behind `kept`
 
     def built(
-        self, article: Article, problems: tuple[Problem, ...], lines: str, generation: int
+        self,
+        article: Article,
+        problems: tuple[Problem, ...],
+        lines: str,
+        generation: int,
+        written: Written,
     ) -> None:
         """Keep a newly built article and let its raw reading go."""
         self.article, self.build_problems, self.lines = article, problems, lines
+        self.written = written
         self.built_generation = generation
         self.raw = self.built_raw = None
 
@@ -129,7 +142,8 @@ class ArticleFile:
         """Build the file's current reading in the context of this generation."""
         article, build_problems = build_article(raw, ctx)
         if article is not None:
-            self.built(article, tuple(build_problems), compact_lines(raw.lines), generation)
+            lines, written = compact_lines(raw.lines), written_names(raw)
+            self.built(article, tuple(build_problems), lines, generation, written)
         else:
             self.article, self.build_problems = None, tuple(build_problems)
             self.built_raw, self.built_generation = raw, generation
@@ -147,12 +161,14 @@ class ArticleFile:
             self.raw,
             (self.kept, self.kept_digest) if self.kept is not None else None,
             self.story,
+            self.written,
         )
 
     @classmethod
     def from_cache(cls, cached: tuple, generation: int) -> ArticleFile:
         """Return a file's state as the parse cache holds it, built in this generation."""
-        signature, lines, digest, read_problems, article, build_problems, raw, kept, story = cached
+        (signature, lines, digest, read_problems, article, build_problems, raw, kept, story,
+         written) = cached  # fmt: skip
         return cls(
             signature=signature,
             lines=lines,
@@ -165,6 +181,7 @@ class ArticleFile:
             built_generation=generation,
             kept=kept[0] if kept else None,
             kept_digest=kept[1] if kept else "",
+            written=written,
         )
 
 
@@ -176,3 +193,30 @@ def cached_signature(cached: tuple) -> Signature:
 def cached_kept(cached: tuple) -> tuple[Article, str] | None:
     """Return the last good version (and its text's digest) a parse cache entry holds."""
     return cached[7]
+
+
+def carry_over(
+    files: Iterable[ArticleFile], previous: Context | None, ctx: Context | None, generation: int
+) -> int:
+    """Keep in `generation` (the new context's) every article built in the one before that
+    `ctx` resolves alike (build.resolves_alike), so that a meta edit reads again only the
+    files whose section or authors now resolve otherwise; return how many were kept.
+    Under another site url, id authority, timezone or size limit every file is read again.
+    """
+    if previous is None or ctx is None:
+        return 0
+    if resolution_key(previous.config) != resolution_key(ctx.config):
+        return 0
+    kept = 0
+    for state in files:
+        article = state.article
+        if (
+            state.raw is None
+            and article is not None
+            and state.written is not None
+            and state.built_generation == generation - 1
+            and resolves_alike(state.written, article, ctx)
+        ):
+            state.built_generation = generation
+            kept += 1
+    return kept

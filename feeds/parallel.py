@@ -45,39 +45,81 @@ def available_workers() -> int:
 def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:
     """Return work(items) computed in up to `workers` processes, results in item order.
 
-    `work` maps a list of items to a list of results, one each. Items are dealt out in
-    turn (0, n, 2n... to the first process), so that large and small files mix.
+    `work` maps a list of items to a list of results, one each. The items are cut into
+    small chunks, and each process takes the next chunk when it is done with one, so that
+    a process whose core is busy with another program takes fewer: with fixed shares the
+    whole load waited for the slowest process, and a load on a machine whose other core
+    was busy took as long as one process doing everything, plus the forking. Each process
+    starts with a chunk of its own, then they take chunks from a pipe that holds their
+    numbers (reads of 4 bytes from a pipe are atomic, so no two take the same one).
     """
     workers = min(workers, len(items))
     if workers <= 1 or threading.active_count() > 1 or not hasattr(os, "fork"):
         return work(list(items))
-    shares = [list(items[i::workers]) for i in range(workers)]
+    size = max(1, min(CHUNK, len(items) // (workers * 8)))
+    chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    try:
+        queue = _queue_of(range(workers, len(chunks)))
+    except OSError:
+        return work(list(items))
     children: list[tuple[int, int]] = []
-    for share in shares[1:]:
-        child = _fork(work, share)
+    for first in range(1, workers):
+        child = _fork(work, chunks, first, queue)
         if child is None:
             break
         children.append(child)
     try:
-        results: list[list[R]] = [work(shares[0])]
+        results: dict[int, list[R]] = _take(work, chunks, 0, queue)
     except BaseException:  # an error or Ctrl+C here: no child is left running or unreaped
+        os.close(queue)
         for pid, pipe in children:
             os.close(pipe)
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         raise
-    for index, (pid, pipe) in enumerate(children, start=1):
-        results.append(_collect(pid, pipe, work, shares[index]))
-    for share in shares[len(children) + 1 :]:  # shares no child could be started for
-        results.append(work(share))
-    ordered: list[R] = [None] * len(items)  # type: ignore[list-item]
-    for offset, part in enumerate(results):
-        ordered[offset::workers] = part
+    os.close(queue)
+    for pid, pipe in children:
+        results.update(_collect(pid, pipe))
+    ordered: list[R] = []
+    for index, chunk in enumerate(chunks):
+        # A chunk no child gave back (one failed, or could not be started) is done here.
+        part = results.get(index)
+        ordered += part if part is not None and len(part) == len(chunk) else work(chunk)
     return ordered
 
 
-def _fork(work: Callable[[list[T]], list[R]], share: list[T]) -> tuple[int, int] | None:
-    """Start a child that writes work(share), pickled, to a pipe; None if none started."""
+CHUNK = 64  # files a process takes at a time: about 10 ms of parsing
+
+
+def _queue_of(numbers: range) -> int:
+    """Return the read end of a pipe holding `numbers`, 4 bytes each, its write end closed."""
+    read_end, write_end = os.pipe()
+    data = b"".join(n.to_bytes(4, "little") for n in numbers)
+    try:
+        with os.fdopen(write_end, "wb") as out:  # a pipe holds 64 KB: 16,000 chunks
+            out.write(data)
+    except OSError:
+        os.close(read_end)
+        raise
+    return read_end
+
+
+def _take(
+    work: Callable[[list[T]], list[R]], chunks: list[list[T]], first: int, queue: int
+) -> dict[int, list[R]]:
+    """Do chunk `first`, then every chunk whose number this process reads from `queue`."""
+    done = {first: work(chunks[first])}
+    while len(number := os.read(queue, 4)) == 4:
+        index = int.from_bytes(number, "little")
+        done[index] = work(chunks[index])
+    return done
+
+
+def _fork(
+    work: Callable[[list[T]], list[R]], chunks: list[list[T]], first: int, queue: int
+) -> tuple[int, int] | None:
+    """Start a child that takes chunks (_take) and writes what it did, pickled, to a pipe;
+    None if none started."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -94,7 +136,8 @@ def _fork(work: Callable[[list[T]], list[R]], share: list[T]) -> tuple[int, int]
         try:
             os.close(read_end)
             with os.fdopen(write_end, "wb") as out:
-                pickle.dump(work(share), out, protocol=pickle.HIGHEST_PROTOCOL)
+                done = _take(work, chunks, first, queue)
+                pickle.dump(done, out, protocol=pickle.HIGHEST_PROTOCOL)
             status = 0
         except BaseException:
             log.exception("a parsing process failed; its files are parsed again")
@@ -104,15 +147,15 @@ def _fork(work: Callable[[list[T]], list[R]], share: list[T]) -> tuple[int, int]
     return pid, read_end
 
 
-def _collect(pid: int, pipe: int, work: Callable[[list[T]], list[R]], share: list[T]) -> list[R]:
-    """Return a child's results, or the share's results computed here if the child failed."""
-    part: list[R] | None = None
+def _collect(pid: int, pipe: int) -> dict[int, list]:
+    """Return the chunks a child did, by number ({} if it failed: they are done here)."""
+    done: dict[int, list] | None = None
     try:
         with os.fdopen(pipe, "rb") as results:
-            part = pickle.load(results)
+            done = pickle.load(results)
     except Exception as error:  # a child killed half way leaves a truncated pickle
         log.warning("a parsing process failed (%s); parsing its files here", error)
     _, status = os.waitpid(pid, 0)
-    if part is None or status != 0 or len(part) != len(share):
-        return work(share)
-    return part
+    if done is None or status != 0 or not isinstance(done, dict):
+        return {}
+    return done

@@ -62,6 +62,12 @@ def _leftover(name: str) -> bool:
     )
 
 
+def ignored(name: str) -> bool:
+    """Return whether a file name under articles/ is skipped without a word: hidden, or an
+    editor's leftover (scan_articles neither reads nor warns of it)."""
+    return name.startswith(".") or _leftover(name.lower())
+
+
 def _vim_probe(name: str) -> bool:
     """Return whether a file name is one vim gives the file it writes for a moment to see
     whether it may write in a folder: 4913, else 5036, 5159... (it adds 123)."""

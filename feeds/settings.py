@@ -97,6 +97,9 @@ ENVIRONMENT_SETTINGS = (
             help="the token editors give to see /stats/ (unset: the page does not exist)"),
     Setting(name="FEEDS_STATS_RETENTION_DAYS", default=400, where=ENVIRONMENT, kind="number",
             help="days of subscriber counts kept", minimum=1),
+    Setting(name="FEEDS_WATCH", default="auto", where=ENVIRONMENT, kind="text",
+            help="how edits are noticed: auto (inotify on Linux, else polling), inotify "
+            "(the same, warning when it must poll) or poll"),
 )  # fmt: skip
 
 APP_SETTINGS = (

@@ -24,6 +24,7 @@ from feeds.filestate import (
     Reading,
     cached_kept,
     cached_signature,
+    carry_over,
     digest_of,
     line_in,
     read_article_file,
@@ -98,6 +99,8 @@ class Store:
         # versions of articles still name (see context.records_for).
         self._retained: tuple[dict[str, Section], dict[str, Author]] = ({}, {})
         self.cache_dirty = False  # files were parsed that the parse cache does not hold
+        self.carried = 0  # built articles the last meta edit kept without reading their files
+        self.unsettled = False  # the last refresh left a changed file that had not settled
 
     # -- polling --------------------------------------------------------------------------
 
@@ -105,7 +108,10 @@ class Store:
         """Return whether a changed file has settled enough to read."""
         if not self._loaded_once or signature is None:
             return True
-        return self.clock() - signature[0] / 1e9 >= self.settle
+        if self.clock() - signature[0] / 1e9 >= self.settle:
+            return True
+        self.unsettled = True
+        return False
 
     def refresh(self) -> bool:
         """Re-read whatever changed on disk; return whether the catalog changed."""
@@ -117,6 +123,8 @@ class Store:
         # every forked worker copy the pages it marks. Frozen objects are still freed
         # when no longer referenced; only cyclic garbage among them would be kept, so this
         # is done once a process, for the load a server starts with.
+        self.carried = 0
+        self.unsettled = False
         collecting = gc.isenabled() and not self._loaded_once
         if collecting:
             gc.disable()
@@ -170,9 +178,13 @@ class Store:
             if value is not None:  # no last good version: what it gives, as it is
                 self._keep_meta(name, value, text or "")
         if changed:
+            previous = self._context
             self._generation += 1
             self._context = (
                 Context.of(self._config, self._sections, self._authors) if self._config else None
+            )
+            self.carried = carry_over(
+                self._files.values(), previous, self._context, self._generation
             )
         return changed
 
@@ -250,7 +262,13 @@ class Store:
             state.story = reading.story
             if reading.article is not None:
                 state.read_problems, state.digest = reading.problems, reading.digest
-                state.built(reading.article, reading.build_problems, reading.lines, generation)
+                state.built(
+                    reading.article,
+                    reading.build_problems,
+                    reading.lines,
+                    generation,
+                    reading.written,
+                )
             elif reading.raw is not None:  # built by _rebuild
                 state.read_problems, state.digest = reading.problems, reading.digest
                 state.article, state.raw, state.built_raw = None, reading.raw, None

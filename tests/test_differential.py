@@ -862,6 +862,7 @@ class Editors(RuleBasedStateMachine):
                 "an article to expire or be retracted",
                 bool(cold.catalog.view(NOW)._expiring or cold.catalog.view(EARLY)._expiring),
             ),
+            ("a meta edit that kept built articles unread", running.carried > 0),
         ):
             if happened:
                 SEEN[what] = SEEN.get(what, 0) + 1

@@ -118,3 +118,22 @@ def test_a_parallel_load_equals_a_serial_one(data_dir, monkeypatch, forked):
     assert len(forked) == 2
     assert snapshot(spread) == snapshot(serial)
     assert {p.path for p in spread.problems} >= {"articles/broken.yaml", "articles/stray.yaml"}
+
+
+def test_a_process_on_a_busy_core_takes_fewer_chunks():
+    """Chunks go to whichever process is free: a child slowed down (its core busy with
+    another program) does not hold the load up with a fixed half of the files."""
+    parent = os.getpid()
+
+    def slow_in_children(items: list[int]) -> list[tuple[int, int]]:
+        if os.getpid() != parent:
+            time.sleep(0.5)
+        return squares_with_pids(items)
+
+    items = list(range(160))
+    started = time.monotonic()
+    results = parallel.map_chunks(slow_in_children, items, 2)
+    assert [square for square, _ in results] == [item * item for item in items]
+    here = sum(pid == parent for _, pid in results)
+    assert here > 0.8 * len(items)  # with fixed shares, half
+    assert time.monotonic() - started < 2.5  # not 8 chunks of 0.5 s in the child

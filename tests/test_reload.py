@@ -8,6 +8,9 @@ import time
 import feedparser
 import pytest
 
+from feeds import filestate, notify
+from feeds.publisher import Publisher
+from feeds.store import Store
 from feeds.web import create_app
 from tests.editing import replace_in, save_by_rename, save_in_place, save_truncate_then_write
 from tests.helpers import publisher_of
@@ -17,9 +20,11 @@ ARTICLE = "articles/2026/02/japan-nato-purl.yaml"
 ARTICLE_ID = "tag:news.example.org,2026-02-10:japan-nato-purl"
 
 
-@pytest.fixture
-def live(data_dir, clock):
-    """Return a client of an app with the default reload thread running."""
+@pytest.fixture(params=["auto", "poll"])
+def live(data_dir, clock, monkeypatch, request):
+    """Return a client of an app with the default reload thread running, told of changes
+    by inotify (auto, on Linux) and by polling."""
+    monkeypatch.setenv("FEEDS_WATCH", request.param)
     app = create_app({"DATA": str(data_dir), "CLOCK": clock})
     client = app.test_client()
     client.get("/healthz")  # the first request starts the reload thread
@@ -179,3 +184,60 @@ def test_saves_never_show_a_torn_or_missing_article(live, data_dir, save):
         poller.join()
     assert failures == []
     assert len(seen) > 10
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Count the article files read from disk."""
+    seen: list[str] = []
+    original = filestate.read_text
+
+    def counting(path, rel, *args, **kwargs):
+        if rel.startswith("articles/"):
+            seen.append(rel)
+        return original(path, rel, *args, **kwargs)
+
+    monkeypatch.setattr(filestate, "read_text", counting)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "read_again"),
+    [
+        ("title: ", "title: Renamed ", False),  # feeds show it; no article reads it
+        ("items_per_feed: 50", "items_per_feed: 5", False),
+        ("url: https://news.example.org", "url: https://news.example.com", True),  # links
+        ("timezone: Europe/Kyiv", "timezone: UTC", True),  # dates without an offset
+    ],
+)
+def test_a_site_edit_reads_articles_again_only_when_they_depend_on_it(
+    data_dir, reads, old, new, read_again
+):
+    store = Store(data_dir, settle=0, use_cache=False)
+    store.refresh()
+    files = len(store._files)
+    reads.clear()
+    replace_in(data_dir / "site.yaml", old, new)
+    store.refresh()
+    assert len(reads) == (files if read_again else 0)
+    assert store.carried == (0 if read_again else files)
+    cold = Store(data_dir, settle=0, use_cache=False)
+    cold.refresh()
+    assert store.catalog.articles == cold.catalog.articles
+    assert store.problems == cold.problems
+
+
+def test_the_first_look_keys_no_document(data_dir, monkeypatch):
+    """The reload thread's first look, as the first requests come in, only keeps the view:
+    every document's key is taken when a change is compared with it."""
+    publisher = Publisher(data_dir, poll_interval=0, settle=0)
+    snapshots = []
+    original = notify.snapshot
+    monkeypatch.setattr(notify, "snapshot", lambda *args: snapshots.append(args) or original(*args))
+    publisher.refresh()
+    publisher.refresh()
+    assert snapshots == []
+    replace_in(data_dir / ARTICLE, "title: Japan could join", "title: EDITED Japan could join")
+    publisher.refresh()
+    assert snapshots  # the baseline's keys, then the new ones
+    assert "https://news.example.org/feed.atom" in publisher.last_change.feed_urls

@@ -287,23 +287,32 @@ def _read_corrections(
             continue
         f = Fields(item, rel, problems, "each correction")
         f.check_known(CORRECTION_FIELDS)
-        if not f.has("date"):
-            f.problem(
-                f.key_line("date"),
-                "correction has no 'date'; add when it was made, like 2026-02-11 10:00",
-            )
-        written = f.get("date", as_written_date)
-        reported = len(problems)
-        text = f.text("text")
-        if text is None and len(problems) == reported:  # not there, or blank
-            f.problem(
-                f.key_line("text"),
-                "correction has no 'text'; write what was wrong and what is right, like "
-                "'An earlier version of this article gave the wrong date of the vote.'",
-            )
+        written, text = _date_and_text(
+            f,
+            problems,
+            "text",
+            "correction has no 'date'; add when it was made, like 2026-02-11 10:00",
+            "correction has no 'text'; write what was wrong and what is right, like "
+            "'An earlier version of this article gave the wrong date of the vote.'",
+        )
         if written and text:
             corrections.append((written, f.key_line("date"), text))
     return corrections
+
+
+def _date_and_text(
+    f: Fields, problems: list[Problem], text_field: str, no_date: str, no_text: str
+) -> tuple[str | None, str | None]:
+    """Return a dated note's date as written and its text (a correction, a retraction),
+    each reported at its line when missing or blank."""
+    if not f.has("date"):
+        f.problem(f.key_line("date"), no_date)
+    written = f.get("date", as_written_date)
+    reported = len(problems)
+    text = f.text(text_field)
+    if text is None and len(problems) == reported:  # not there, or blank
+        f.problem(f.key_line(text_field), no_text)
+    return written, text
 
 
 def _read_retraction(
@@ -324,21 +333,15 @@ def _read_retraction(
         return None
     f = Fields(node, rel, problems, "'retraction'")
     f.check_known(RETRACTION_FIELDS)
-    if not f.has("date"):
-        f.problem(
-            f.key_line("date"),
-            "retraction has no 'date'; add when the article was taken back, like "
-            "date: 2026-02-12 09:00",
-        )
-    written = f.get("date", as_written_date)
-    reported = len(problems)
-    reason = f.text("reason")
-    if reason is None and len(problems) == reported:  # not there, or blank
-        f.problem(
-            f.key_line("reason"),
-            "retraction has no 'reason'; write in a sentence why the article was taken "
-            "back, like 'reason: The article relied on a document that proved to be forged.'",
-        )
+    written, reason = _date_and_text(
+        f,
+        problems,
+        "reason",
+        "retraction has no 'date'; add when the article was taken back, like "
+        "date: 2026-02-12 09:00",
+        "retraction has no 'reason'; write in a sentence why the article was taken "
+        "back, like 'reason: The article relied on a document that proved to be forged.'",
+    )
     if written and reason:
         return written, f.key_line("date"), reason
     return None

@@ -53,15 +53,28 @@ print(statistics.median(times))
 """
 
 
+def pinned(cpus: str | None) -> list[str]:
+    """Return the command prefix that runs a process on the given CPUs (taskset), if any."""
+    return ["taskset", "-c", cpus] if cpus is not None else []
+
+
+@contextmanager
+def busy(cpus: str) -> Iterator[None]:
+    """Keep the given CPUs busy with a spinning process, as another program would."""
+    with process([*pinned(cpus), sys.executable, "-c", "while True: pass"], dict(os.environ)):
+        time.sleep(0.2)  # running before what is measured starts
+        yield
+
+
 def _env(cache: Path | str, **extra: str) -> dict[str, str]:
     # The repository first on the path, so the code measured is this checkout's.
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     return {**os.environ, "PYTHONPATH": path, "FEEDS_CACHE_DIR": str(cache), **extra}
 
 
-def bare_parse(root: Path) -> float:
+def bare_parse(root: Path, cpus: str | None = None) -> float:
     """Return the seconds the bare C-loader parse of every article takes, in a new process."""
-    command = [sys.executable, "-c", BARE_PARSE, str(root)]
+    command = [*pinned(cpus), sys.executable, "-c", BARE_PARSE, str(root)]
     return float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
@@ -105,15 +118,16 @@ def process(command: list[str], env: dict[str, str], **options) -> Iterator[subp
             child.wait()
 
 
-def serve_command(root: Path, port: int) -> list[str]:
-    return [*FEEDS, "serve", "--data", str(root), "--port", str(port)]
+def serve_command(root: Path, port: int, cpus: str | None = None) -> list[str]:
+    return [*pinned(cpus), *FEEDS, "serve", "--data", str(root), "--port", str(port)]
 
 
-def first_feed(root: Path, cache: Path | str) -> float:
-    """Return the seconds from spawning `feeds serve` to its first 200 for /feed.atom."""
+def first_feed(root: Path, cache: Path | str, cpus: str | None = None) -> float:
+    """Return the seconds from spawning `feeds serve` (on `cpus`, if given) to its first
+    200 for /feed.atom."""
     port = free_port()
     started = time.perf_counter()
-    with process(serve_command(root, port), _env(cache)):
+    with process(serve_command(root, port, cpus), _env(cache)):
         wait_for(lambda: fetch(f"http://127.0.0.1:{port}/feed.atom")[0] == 200)
         return time.perf_counter() - started
 
@@ -186,9 +200,10 @@ class Retitler:
         self.path.write_text(self.original, encoding="utf-8")
 
 
-def until_live(root: Path, cache: Path, runs: int) -> dict[str, float]:
+def until_live(root: Path, cache: Path, runs: int, watch: str = "auto") -> dict[str, float]:
     """Return the median seconds from an edit saved to the change showing in the site
-    feed of a running `feeds serve`: an article's title, and an author's name."""
+    feed of a running `feeds serve`: an article's title, and an author's name. `watch` is
+    FEEDS_WATCH: auto (inotify on Linux) or poll (the fallback)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/feed.atom"
     authors = root / "authors.yaml"
@@ -196,7 +211,7 @@ def until_live(root: Path, cache: Path, runs: int) -> dict[str, float]:
     article = Retitler(root)
     article_times: list[float] = []
     author_times: list[float] = []
-    with process(serve_command(root, port), _env(cache)):
+    with process(serve_command(root, port), _env(cache, FEEDS_WATCH=watch)):
         wait_for(lambda: fetch(url)[0] == 200)
         try:
             for run in range(runs):
@@ -219,9 +234,10 @@ def until_live(root: Path, cache: Path, runs: int) -> dict[str, float]:
         finally:
             article.restore()
             authors.write_text(original_authors, encoding="utf-8")
+    suffix = "" if watch == "auto" else f"_{watch}"
     return {
-        "article_edit_live_s": statistics.median(article_times),
-        "authors_edit_live_s": statistics.median(author_times),
+        f"article_edit_live{suffix}_s": statistics.median(article_times),
+        f"authors_edit_live{suffix}_s": statistics.median(author_times),
     }
 
 
@@ -265,6 +281,13 @@ def command_figures(root: Path, runs: int) -> dict[str, float]:
             add("bare_parse_s", bare_parse(root))
             empty = scratch / f"empty-{run}"
             add("serve_first_feed_cold_s", first_feed(root, empty))
+            # On one core, against the bare parse on that core; then with the other core
+            # taken by another program: the first feed must not wait for a free core.
+            add("bare_parse_one_core_s", bare_parse(root, "0"))
+            add("serve_first_feed_one_core_s", first_feed(root, scratch / f"one-{run}", "0"))
+            if (os.cpu_count() or 1) > 1:
+                with busy("1"):
+                    add("serve_first_feed_busy_s", first_feed(root, scratch / f"busy-{run}"))
             warm = scratch / f"warm-{run}"
             leave_cache(root, warm)
             add("serve_first_feed_warm_s", first_feed(root, warm))
@@ -278,8 +301,9 @@ def command_figures(root: Path, runs: int) -> dict[str, float]:
             finally:
                 retitler.restore()
             shutil.rmtree(out.parent, ignore_errors=True)
-        for name, value in until_live(root, scratch / "live", runs).items():
-            add(name, value)
+        for watch in ("auto", "poll"):
+            for name, value in until_live(root, scratch / f"live-{watch}", runs, watch).items():
+                add(name, value)
         add("serve_memory_bytes", served_memory(root, "off"))
         add("poll_s", poll_cost(root, warm))
     return {name: statistics.median(values) for name, values in figures.items()}
@@ -296,9 +320,25 @@ def report_commands(f: dict[str, float], runs: int, data_bytes: float) -> None:
         ("feeds build OUT again, one title changed", "build_after_title_edit_s"),
         ("an article edit live in feeds serve", "article_edit_live_s"),
         ("an authors.yaml edit live in feeds serve", "authors_edit_live_s"),
-        ("one poll, nothing changed", "poll_s"),
+        ("one poll (the fallback to inotify), nothing changed", "poll_s"),
     ]
     for label, key in rows:
+        print(f"    {label:<54} {f[key] * 1000:>9,.1f} ms  {f[key] / parse:5.2f}x")
+    one = f["serve_first_feed_one_core_s"] / f["bare_parse_one_core_s"]
+    print(
+        f"    {'feeds serve: first feed, empty cache, on one core':<54} "
+        f"{f['serve_first_feed_one_core_s'] * 1000:>9,.1f} ms  {one:5.2f}x the parse on it"
+    )
+    if "serve_first_feed_busy_s" in f:
+        busy_ratio = f["serve_first_feed_busy_s"] / parse
+        print(
+            f"    {'feeds serve: first feed, empty cache, other core busy':<54} "
+            f"{f['serve_first_feed_busy_s'] * 1000:>9,.1f} ms  {busy_ratio:5.2f}x"
+        )
+    for label, key in (
+        ("an article edit live, polling (FEEDS_WATCH=poll)", "article_edit_live_poll_s"),
+        ("an authors.yaml edit live, polling", "authors_edit_live_poll_s"),
+    ):
         print(f"    {label:<54} {f[key] * 1000:>9,.1f} ms  {f[key] / parse:5.2f}x")
     memory = f["serve_memory_bytes"]
     print(

@@ -22,6 +22,10 @@ COMMAND_FIGURES = (
     "build_after_title_edit_s",
     "article_edit_live_s",
     "authors_edit_live_s",
+    "article_edit_live_poll_s",
+    "authors_edit_live_poll_s",
+    "bare_parse_one_core_s",
+    "serve_first_feed_one_core_s",
     "poll_s",
     "serve_memory_bytes",
 )

@@ -183,6 +183,8 @@ def _partner_outlines(body: etree._Element, view: View) -> None:
 
     site, row = view.catalog.site, DOCUMENTS["partner"]
     for partner in site.partners:
+        if not PLATFORMS[partner.platform].feed:
+            continue  # Google News reads the news sitemap: no feed of its own to list
         label = f"For {PLATFORMS[partner.platform].label}"
         group = etree.SubElement(body, "outline", text=label, title=label)
         for feed in view.feeds():
@@ -205,8 +207,14 @@ def render_partners_page(view: View) -> bytes:
         listed = [(title, path, reasons) for (title, path), reasons in stories.items()]
         count = sum(1 for title, _, _ in listed if title)
         report.append((PLATFORMS[name], listed, count))
+    # What each platform reads: its partner feed, or the news sitemap (Google News).
     feed_urls = {
-        p.platform: document_url(site, DocumentRef("partner", fmt=p.platform))
+        p.platform: document_url(
+            site,
+            DocumentRef("partner", fmt=p.platform)
+            if PLATFORMS[p.platform].feed
+            else DocumentRef("news_sitemap"),
+        )
         for p in site.partners
     }
     return _render(

@@ -31,7 +31,7 @@ def test_partners_page_shows_counts_and_reasons(browser: Browser, site: Site, da
         "return [...document.querySelectorAll('section.platform')].map(s => "
         "[s.id, s.querySelectorAll('ul.reasons > li').length, s.getBoundingClientRect().height])"
     )
-    assert [s[0] for s in sections] == ["flipboard", "smartnews", "msn"]
+    assert [s[0] for s in sections] == ["flipboard", "smartnews", "msn", "google_news"]
     assert all(count > 0 and height > 0 for _, count, height in sections)
     browser.screenshot(ARTIFACTS / "partners.png")
 

@@ -1,5 +1,5 @@
-"""Feeds for news platforms (Flipboard, SmartNews, MSN) and the report of what each would
-reject.
+"""Feeds for news platforms (Flipboard, SmartNews, MSN) and the report of what each, and
+Google News (which reads the news sitemap, not a feed), would reject.
 
 `platforms` is the table of what each platform asks for (read by the settings, the URL
 table, the renderers and the readiness report); `config` reads site.yaml's `partners`

@@ -1,5 +1,9 @@
 """What each news platform asks of a feed, from its published specification: one row each.
 
+Most platforms ingest a feed of their own (/partners/<name>/feed.rss); Google News reads
+the site's pages and its news sitemap instead (`feed=False`), so it has rules and a place
+in the readiness report but no partner feed, no OPML entry and nothing to export.
+
 The numbers are the platforms' own, each with the page that says so. A platform that
 publishes no number for something has None there, and the readiness report says nothing
 about it rather than guess.
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Platform:
-    """A news platform that ingests a feed of its own: its rules, and where they are written."""
+    """A news platform the site feeds: its rules, and where they are written."""
 
     name: str  # in URLs and site.yaml: /partners/<name>/feed.rss
     label: str  # as editors know it
@@ -23,6 +27,9 @@ class Platform:
     full_text: bool = False  # it needs the whole body: a shorter one reads as a summary
     credit: bool = False  # it shows the picture's credit, and wants one
     options: tuple[str, ...] = ()  # what its block in site.yaml may set
+    # Whether it ingests a partner feed of its own; False: it reads the site's pages,
+    # found through the news sitemap (/sitemaps/news.xml, served whatever site.yaml says).
+    feed: bool = True
 
 
 # Below this many characters of text, a body reads as a summary to a platform that wants
@@ -74,6 +81,25 @@ PLATFORMS: dict[str, Platform] = {
             full_text=True,
             credit=True,
         ),
+        # Google News and Discover read the article pages, which the news sitemap lists
+        # ("News sitemaps", developers.google.com/search/docs/crawling-indexing/sitemaps/
+        # news-sitemap: only articles created in the last two days, so an older or a
+        # scheduled story is not a fault, just not in it yet or any more). What Google
+        # publishes as a number is the picture's width: "Large images need to be at
+        # least 1200 px wide and enabled by the max-image-preview:large setting"
+        # (Get on Discover, the spec below; max-image-preview is the article page's
+        # business, not a feed's). No headline limit: Google dropped the 110 characters
+        # of Article structured data in 2023 ("long titles may be truncated on some
+        # devices", developers.google.com/search/docs/appearance/structured-data/article),
+        # and the news sitemap's news:title has none either. No credit, no body length.
+        Platform(
+            name="google_news",
+            label="Google News",  # the rule below is Discover's, its feed of stories
+            spec="https://developers.google.com/search/docs/appearance/google-discover",
+            min_width=1200,
+            feed=False,
+        ),
     )
 }
-PLATFORM_NAMES = tuple(PLATFORMS)
+# The platforms with a partner feed of their own: the {fmt} of /partners/{fmt}/feed.rss.
+PLATFORM_NAMES = tuple(name for name, row in PLATFORMS.items() if row.feed)

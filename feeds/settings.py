@@ -77,7 +77,8 @@ SITE_SETTINGS = (
     _site("robots_txt", False, "flag",
           "serve /robots.txt naming both sitemaps (only where the site is its host's root)"),
     _site("partners", (), "partners",
-          "news platforms fed a feed of their own: flipboard, smartnews, msn (see Partners)"),
+          "news platforms: flipboard, smartnews, msn (each fed a feed of its own) and "
+          "google_news (the readiness report only; see Partners)"),
 )  # fmt: skip
 
 ENVIRONMENT_SETTINGS = (

@@ -272,6 +272,7 @@ def site_text(site: dict) -> str:
         "  flipboard: {}",
         "  smartnews: {}",
         "  msn: {}",
+        "  google_news: {}",  # no feed: the partners page only
     ]
     if site["id_authority"]:
         lines.append(f"id_authority: {site['id_authority']}")

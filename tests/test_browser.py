@@ -221,13 +221,20 @@ def test_subscribe_leads_a_reader_without_a_feed_reader_to_one_click_links(
     assert browser.js("return navigator.clipboard.readText()") == feed
     browser.screenshot(ARTIFACTS / "subscribe.png")
 
+    width, scroll_width = on_a_phone(browser, target, "subscribe-mobile.png")
+    assert scroll_width <= width, f"the subscribe page scrolls sideways on a phone ({scroll_width})"
+
+
+def on_a_phone(browser: Browser, url: str, screenshot: str) -> tuple[int, int]:
+    """Open a page at a phone's size, save a screenshot of it under ARTIFACTS, and return
+    the viewport's width and the page's (wider when it scrolls sideways)."""
     browser.viewport(*PHONE, mobile=True)
     try:
-        browser.open(target)
+        browser.open(url)
         width, scroll_width = browser.js(
             "return [window.innerWidth, document.documentElement.scrollWidth]"
         )
-        browser.screenshot(ARTIFACTS / "subscribe-mobile.png")
+        browser.screenshot(ARTIFACTS / screenshot)
     finally:
         browser.viewport(*DESKTOP)
-    assert scroll_width <= width, f"the subscribe page scrolls sideways on a phone ({scroll_width})"
+    return width, scroll_width

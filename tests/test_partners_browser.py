@@ -8,7 +8,7 @@ import json
 from feeds.cli import main
 from tests import test_browser
 from tests.browser import Browser
-from tests.test_browser import ARTIFACTS, DESKTOP, PHONE, Site
+from tests.test_browser import ARTIFACTS, DESKTOP, Site, on_a_phone
 
 # The same Chromium and local server as the other page tests.
 browser = test_browser.browser
@@ -37,13 +37,5 @@ def test_partners_page_shows_counts_and_reasons(browser: Browser, site: Site, da
 
 
 def test_partners_page_fits_a_phone(browser: Browser, site: Site) -> None:
-    browser.viewport(*PHONE, mobile=True)
-    try:
-        browser.open(site.base + "/partners/")
-        width, scroll_width = browser.js(
-            "return [window.innerWidth, document.documentElement.scrollWidth];"
-        )
-        browser.screenshot(ARTIFACTS / "partners-mobile.png")
-    finally:
-        browser.viewport(*DESKTOP)
+    width, scroll_width = on_a_phone(browser, site.base + "/partners/", "partners-mobile.png")
     assert scroll_width <= width, f"scrolls sideways ({scroll_width} > {width})"

@@ -62,15 +62,6 @@ def test_google_news_is_counted_with_the_others_by_check_partners(runner, data_d
     assert not any(f["path"] == "site.yaml" for f in found)  # it wants no number of items
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["/partners/google_news/feed.rss", "/partners/google_news/sections/war/feed.rss",
-     "/partners/google_news/", "/partners/google/feed.rss"],
-)  # fmt: skip
-def test_google_news_has_no_partner_feed(client, path):
-    assert client.get(path).status_code == 404
-
-
 def test_google_news_is_not_in_the_opml_list(client):
     opml = etree.fromstring(client.get("/feeds.opml").data)
     texts = [o.get("text") for o in opml.iter("outline")]

@@ -31,15 +31,37 @@ R = TypeVar("R")
 MAX_WORKERS = 8  # beyond this, pickling results back costs more than parsing saves
 
 
+def can_fork() -> bool:
+    """Return whether work may be spread over forked processes on this system at all."""
+    return hasattr(os, "fork") and sys.platform != "darwin"
+
+
 def available_workers() -> int:
-    """Return how many processes a load may use: the cores this process may run on."""
-    if not hasattr(os, "fork") or sys.platform == "darwin":
+    """Return how many processes a load may use: the cores this process may run on, less
+    those other programs are running on right now.
+
+    A core another program holds gives a forked child a share of a core, and the whole
+    load waited for it: with the other of two cores busy, a first load in two processes
+    took 3.0 times the bare parse against 2.6 times in one (benchmarks, "other core busy").
+    """
+    if not can_fork():
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
+    return max(1, min(cores - others_running(), MAX_WORKERS))
+
+
+def others_running() -> int:
+    """Return how many tasks besides this one are running or ready to run right now, by
+    the kernel's count in /proc/loadavg (0 where there is none to read)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as loadavg:
+            runnable = int(loadavg.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return max(0, runnable - 1)  # this process, reading, is one of them
 
 
 def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:

@@ -93,8 +93,8 @@ EXAMPLES = int(os.environ.get("FEEDS_DIFF_EXAMPLES", "6"))
 STEPS = int(os.environ.get("FEEDS_DIFF_STEPS", "10"))
 SKIP = {name.strip() for name in os.environ.get("FEEDS_DIFF_SKIP", "").split(",") if name}
 LONG_RUN = "FEEDS_DIFF_EXAMPLES" in os.environ or "FEEDS_DIFF_STEPS" in os.environ
-# The forked first load, where fork is available (parallel.available_workers says so).
-FORKS = parallel.available_workers() > 1
+# The forked first load, where fork is available (whatever else the machine is running).
+FORKS = parallel.can_fork()
 SETTINGS = settings(
     max_examples=EXAMPLES,
     stateful_step_count=STEPS,

@@ -137,3 +137,24 @@ def test_a_process_on_a_busy_core_takes_fewer_chunks():
     here = sum(pid == parent for _, pid in results)
     assert here > 0.8 * len(items)  # with fixed shares, half
     assert time.monotonic() - started < 2.5  # not 8 chunks of 0.5 s in the child
+
+
+@pytest.mark.parametrize(
+    ("cores", "others", "workers"),
+    [(2, 0, 2), (2, 1, 1), (2, 5, 1), (4, 1, 3), (16, 0, parallel.MAX_WORKERS)],
+)
+def test_a_load_takes_only_the_cores_no_other_program_is_running_on(
+    monkeypatch, cores, others, workers
+):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    monkeypatch.setattr(parallel, "others_running", lambda: others)
+    assert parallel.available_workers() == workers
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/loadavg"), reason="needs Linux's /proc")
+def test_what_else_runs_is_read_from_the_kernel():
+    # This process is running as it reads: the count is of the others, never negative.
+    assert parallel.others_running() >= 0
+    with open("/proc/loadavg", encoding="ascii") as loadavg:
+        runnable = int(loadavg.read().split()[3].split("/")[0])
+    assert runnable >= 1  # the format read: "0.10 0.20 0.30 1/234 5678"

@@ -22,6 +22,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -53,15 +54,24 @@ def available_workers() -> int:
     return max(1, min(cores - others_running(), MAX_WORKERS))
 
 
-def others_running() -> int:
-    """Return how many tasks besides this one are running or ready to run right now, by
-    the kernel's count in /proc/loadavg (0 where there is none to read)."""
-    try:
-        with open("/proc/loadavg", encoding="ascii") as loadavg:
-            runnable = int(loadavg.read().split()[3].split("/")[0])
-    except (OSError, ValueError, IndexError):
-        return 0
-    return max(0, runnable - 1)  # this process, reading, is one of them
+def others_running(samples: int = 5, interval: float = 0.002) -> int:
+    """Return how many tasks besides this one keep running or ready to run, by the
+    kernel's count in /proc/loadavg (0 where there is none to read).
+
+    The least of a few counts a few milliseconds apart: another program that holds a core
+    is in every one, a task that runs for a moment (a kernel worker, a shell) is not, and
+    must not cost a quiet machine its parallel load.
+    """
+    counts = []
+    for sample in range(samples):
+        if sample:
+            time.sleep(interval)
+        try:
+            with open("/proc/loadavg", encoding="ascii") as loadavg:
+                counts.append(int(loadavg.read().split()[3].split("/")[0]))
+        except (OSError, ValueError, IndexError):
+            return 0
+    return max(0, min(counts) - 1)  # this process, reading, is one of them
 
 
 def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:

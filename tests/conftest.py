@@ -3,6 +3,7 @@ and a CLI runner."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -89,3 +90,19 @@ def write(data_dir: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def forked(monkeypatch) -> list[int]:
+    """Return the list of the children os.fork starts from here on."""
+    started: list[int] = []
+    real_fork = os.fork
+
+    def recording_fork() -> int:
+        pid = real_fork()
+        if pid:
+            started.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+    return started

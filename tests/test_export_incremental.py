@@ -337,23 +337,12 @@ def test_a_manifest_of_other_code_is_not_trusted(data_dir, tmp_path, monkeypatch
     assert summary.written == 0  # ...and its files linked, being the same bytes
 
 
-def test_a_cold_build_is_shared_out_to_forked_processes(data_dir, tmp_path, monkeypatch):
+def test_a_cold_build_is_shared_out_to_forked_processes(data_dir, tmp_path, monkeypatch, forked):
     if threading.active_count() > 1:
         pytest.skip("another thread runs in this process, so nothing is forked")
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
     monkeypatch.setattr(export, "PARALLEL_FROM", 4)
     build(data_dir, tmp_path / "parallel", workers=2)
-    assert forks
-    monkeypatch.setattr(os, "fork", real_fork)
+    assert forked
     assert contents(tmp_path / "parallel") == cold_build(data_dir, tmp_path / "cold", monkeypatch)
 
 

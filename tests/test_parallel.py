@@ -15,22 +15,6 @@ from tests.conftest import NOW
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
 
-@pytest.fixture
-def forked(monkeypatch) -> list[int]:
-    """Return the list of the children os.fork starts from here on."""
-    started: list[int] = []
-    real_fork = os.fork
-
-    def recording_fork() -> int:
-        pid = real_fork()
-        if pid:
-            started.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", recording_fork)
-    return started
-
-
 def squares_with_pids(items: list[int]) -> list[tuple[int, int]]:
     return [(item * item, os.getpid()) for item in items]
 

@@ -31,6 +31,7 @@ from feeds.pages import (
 )
 from feeds.partners.render import build_partner_feed, render_partner_feed
 from feeds.render import CONTENT_TYPES, render_feed
+from feeds.splice import Entries
 from feeds.urls import DocumentRef
 
 HTML = "text/html; charset=utf-8"
@@ -144,12 +145,14 @@ class Document:
         )
 
 
-def _feed_document(view: View, feed: Feed, ref: DocumentRef) -> Document:
+def _feed_document(
+    view: View, feed: Feed, ref: DocumentRef, render: Callable[[Feed, str], bytes] = render_feed
+) -> Document:
     headers = {"Surrogate-Key": surrogate_keys(feed.kind, feed.slug)}
     hub_links = websub_links(feed.site.hubs, feed.url(ref.fmt))
     if hub_links:
         headers["Link"] = hub_links
-    return Document.of(render_feed(feed, ref.fmt), CONTENT_TYPES[ref.fmt], feed.updated, headers)
+    return Document.of(render(feed, ref.fmt), CONTENT_TYPES[ref.fmt], feed.updated, headers)
 
 
 def _page(view: View, feed: Feed, ref: DocumentRef) -> Document:
@@ -197,8 +200,16 @@ RENDERERS: dict[str, Callable[[View, Feed, DocumentRef], Document]] = {
 }
 
 
-def render_document(view: View, feed: Feed, ref: DocumentRef) -> Document:
-    """Return a document rendered, with its headers: `feed` is the one it presents."""
+def render_document(
+    view: View, feed: Feed, ref: DocumentRef, entries: Entries | None = None
+) -> Document:
+    """Return a document rendered, with its headers: `feed` is the one it presents.
+
+    An export renders every document of a view: given `entries`, feed documents are
+    spliced from entries rendered once for all of them (splice.py), the same bytes.
+    """
+    if entries is not None and RENDERERS[ref.document] is _feed_document:
+        return _feed_document(view, feed, ref, entries.render)
     return RENDERERS[ref.document](view, feed, ref)
 
 

@@ -175,12 +175,9 @@ def build(
         relative = file_path(ref.path)
         entry = known.get(relative)
         if since is not None and entry is not None and entry.key == keys.get(ref):
-            was = older.get(relative)
-            if (
-                was is not None
-                and was.key == entry.key
-                and buildfiles.kept(since, into, relative, entry)
-            ):
+            # The reused build's file, when it is the previous build's (same inode), is
+            # right whatever key that build recorded: it stays.
+            if relative in older and buildfiles.kept(since, into, relative, entry):
                 left += 2
             elif not buildfiles.link_both(since, into, relative, entry):
                 jobs.append(Job(ref, relative))

@@ -1,13 +1,20 @@
 """Static export: every document the server serves, written as files at their URL paths.
 
 OUT is a symbolic link to a complete build in a sibling folder (.OUT.builds/<id>). A new
-build is written beside the current one and swapped in by replacing the link, an atomic
+build is made beside the current one and swapped in by replacing the link, an atomic
 rename: a web server reading OUT sees the old tree or the new one, never a mix. Files
 whose bytes did not change are hard-linked from the previous build instead of written,
 so they keep their modification time (and the ETag a web server derives from it).
 A document whose content key is the one the last build's manifest records (manifest.py)
 is linked without being rendered at all; many documents to render, as in a cold build,
 are shared out to forked processes (parallel.py).
+
+The new build is the one before the previous, brought up to date in place, when this
+code finished it (buildfiles.py): most of its files are already the previous build's
+(the same inodes) and stay; the others are linked or written under new inodes, never
+through a file the served build may share, and those no longer exported are removed.
+Its manifest goes first, so a build interrupted half way is never trusted; without such
+a build, a fresh folder is filled. The previous build is kept for readers mid-way.
 
 The old URLs of renamed sections and authors go in redirects.map, for nginx (see
 deploy/nginx-static.conf).
@@ -16,14 +23,13 @@ deploy/nginx-static.conf).
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from feeds import manifest, parallel
+from feeds import buildfiles, manifest, parallel
 from feeds.catalog import View
 from feeds.documents import Document, render_document
 from feeds.publisher import Publisher, moved, presented_feed
@@ -40,6 +46,7 @@ class Summary:
     unchanged: int  # files hard-linked from the previous build
     target: Path  # the build folder OUT now points to
     seconds: float
+    kept: int = 0  # of the unchanged, files left in place in the older build brought up to date
 
     @property
     def files(self) -> int:
@@ -104,8 +111,12 @@ def write_redirects(view: View, folder: Path, previous: Path | None = None) -> N
     # that no character in them ends nginx's token, and `$` is encoded: nginx would read
     # a variable there.
     lines = [f'"{path}" "{url.replace("$", "%24")}";\n' for path, url in redirects(view)]
-    if lines:  # no renames, no file: the export holds documents only
-        _write_or_link("".join(lines).encode("utf-8"), folder / REDIRECTS, previous, REDIRECTS)
+    into = os.path.join(folder, REDIRECTS)
+    if lines:
+        old = os.path.join(previous, REDIRECTS) if previous is not None else None
+        _write_or_link("".join(lines).encode("utf-8"), into, old)
+    else:  # no renames, no file: the export holds documents only
+        buildfiles.remove(str(folder) + os.sep, [REDIRECTS])
 
 
 def file_path(url_path: str) -> str:
@@ -120,11 +131,13 @@ def build(
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
 ) -> Summary:
-    """Write every document to out (a link to a fresh build folder); return a Summary.
+    """Write every document to out (a link to a build folder); return a Summary.
 
-    Documents whose content key is the one the last build's manifest has are linked
-    from it; the others are rendered, spread over `workers` processes (default: the
-    cores) when there are many.
+    The build before the previous one, when this code finished it, is brought up to date
+    and becomes the new one; otherwise a fresh folder is. Documents whose content key is
+    the one the previous build's manifest has are linked from it (or, when that build
+    shares them with the reused one, left as they are); the others are rendered, spread
+    over `workers` processes (default: the cores) when there are many.
     """
     started = time.monotonic()
     out = Path(os.path.abspath(out))
@@ -142,23 +155,33 @@ def build(
     builds = out.parent / f".{out.name}.builds"
     builds.mkdir(parents=True, exist_ok=True)
     previous = Path(os.path.realpath(out)) if out.is_symlink() else None
-    target = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
-    target.mkdir()
     keys = manifest.document_keys(view)
     code = manifest.code_version()
     last = manifest.read(previous) if previous is not None else None
     known = last.documents if last is not None and last.code == code else {}
+    reused = buildfiles.reusable(builds, previous, code)
+    if reused is not None:
+        target, older = reused[0], reused[1].documents
+    else:
+        target = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+        target.mkdir()
+        older = {}
+    into = str(target) + os.sep
+    since = str(previous) + os.sep if previous is not None else None
     entries: dict[str, manifest.Entry] = {}
     jobs: list[Job] = []
-    written = unchanged = 0
+    written = unchanged = left = 0
     for ref in refs(view):
         relative = file_path(ref.path)
         entry = known.get(relative)
-        if (
-            entry is not None
-            and entry.key == keys.get(ref)
-            and _link_both(previous, target, relative, entry)
-        ):
+        if since is not None and entry is not None and entry.key == keys.get(ref):
+            # The reused build's file, when it is the previous build's (same inode), is
+            # right whatever key that build recorded: it stays.
+            if relative in older and buildfiles.kept(since, into, relative, entry):
+                left += 2
+            elif not buildfiles.link_both(since, into, relative, entry):
+                jobs.append(Job(ref, relative))
+                continue
             entries[relative] = entry
             unchanged += 2
             if progress:
@@ -173,6 +196,8 @@ def build(
         )
         written += files_written
         unchanged += 2 - files_written
+    gone = [name for name in older if name not in entries]
+    buildfiles.remove(into, [f for name in gone for f in (name, f"{name}.gz")])
     write_redirects(view, target, previous)
     # Last, and atomically: a build interrupted before this is never swapped in, so the
     # manifest of the build OUT points to always tells what it holds.
@@ -180,43 +205,20 @@ def build(
         target, manifest.Manifest(code=code, version=view.catalog.version, documents=entries)
     )
     _swap_link(out, target)
-    for stale in builds.iterdir():
-        if stale not in (target, previous):  # the previous build may still be being read
-            shutil.rmtree(stale, ignore_errors=True)
-    kept = {manifest.manifest_path(b).name for b in (target, previous) if b is not None}
-    for stale in manifest.manifest_path(target).parent.iterdir():
-        if stale.name not in kept:
-            stale.unlink(missing_ok=True)
+    # The previous build may still be being read; any other is stale (or was reused).
+    buildfiles.discard(builds, [b for b in (target, previous) if b is not None])
     return Summary(
-        written=written, unchanged=unchanged, target=target, seconds=time.monotonic() - started
+        written=written,
+        unchanged=unchanged,
+        kept=left,
+        target=target,
+        seconds=time.monotonic() - started,
     )
 
 
 def count_documents(view: View) -> int:
     """Return how many URL paths a build writes (each with a .gz sibling)."""
     return sum(1 for _ in refs(view))
-
-
-def _newer_than(path: Path, old: Path | None) -> None:
-    """Make a rewritten file's mtime a later second than the old one's.
-
-    Static servers derive ETag and Last-Modified from the mtime in whole seconds (and the
-    size): a same-size change rebuilt within the same second would keep the old ETag,
-    and pollers would get 304s for bytes they do not have.
-    """
-    try:
-        before = int(old.stat().st_mtime) if old is not None else None
-    except OSError:
-        return
-    if before is not None and int(path.stat().st_mtime) <= before:
-        os.utime(path, (before + 1, before + 1))
-
-
-def _same_bytes(path: Path, body: bytes) -> bool:
-    try:
-        return path.stat().st_size == len(body) and path.read_bytes() == body
-    except OSError:
-        return False
 
 
 def _swap_link(out: Path, target: Path) -> None:
@@ -255,11 +257,13 @@ def render_jobs(
     one process, mostly, rather than by every one.
     """
     workers = parallel.available_workers() if workers is None else workers
+    into = str(target) + os.sep
+    since = str(previous) + os.sep if previous is not None else None
     if len(jobs) < PARALLEL_FROM or workers <= 1:
-        return _render_share(view, jobs, target, previous, progress)
+        return _render_share(view, jobs, into, since, progress)
     shares = _shares(view, jobs, workers)
     done = parallel.map_chunks(
-        lambda chunk: [_render_share(view, share, target, previous) for share in chunk],
+        lambda chunk: [_render_share(view, share, into, since) for share in chunk],
         shares,
         workers,
     )
@@ -292,8 +296,8 @@ def _shares(view: View, jobs: list[Job], workers: int) -> list[list[Job]]:
 def _render_share(
     view: View,
     jobs: list[Job],
-    target: Path,
-    previous: Path | None,
+    target: str,
+    previous: str | None,
     progress: Callable[[int], None] | None = None,
 ) -> list[tuple[int, int, int]]:
     results = []
@@ -304,47 +308,20 @@ def _render_share(
         document = render_document(view, feed, job.ref)
         written = 0
         for name, body in ((job.relative, document.body), (f"{job.relative}.gz", document.gzipped)):
-            written += _write_or_link(body, target / name, previous, name)
+            old = previous + name if previous is not None else None
+            written += _write_or_link(body, target + name, old)
         results.append((len(document.body), len(document.gzipped), written))
         if progress:
             progress(1)
     return results
 
 
-def _write_or_link(body: bytes, destination: Path, previous: Path | None, name: str) -> int:
-    """Write a file, or link it from the previous build if that has the same bytes (so
-    that it keeps its modification time); return 1 if written."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    old = previous / name if previous else None
-    if old is not None and _same_bytes(old, body):
-        _link(old, destination)
+def _write_or_link(body: bytes, destination: str, old: str | None) -> int:
+    """Write a file, or link it from the previous build's file `old` if that has the same
+    bytes (so that it keeps its modification time); return 1 if written."""
+    if old is not None and buildfiles.same_bytes(old, body):
+        buildfiles.link(old, destination)
         return 0
-    destination.write_bytes(body)  # over a file a failed process left: write_bytes truncates
-    _newer_than(destination, old)
+    buildfiles.write(destination, body)
+    buildfiles.newer_than(destination, old)
     return 1
-
-
-def _link_both(previous: Path | None, target: Path, relative: str, entry: manifest.Entry) -> bool:
-    """Link a document's two files from the previous build if they are there, at the sizes
-    its manifest gives; return whether they were."""
-    if previous is None:
-        return False
-    pairs = ((relative, entry.size), (f"{relative}.gz", entry.gzip_size))
-    try:
-        if any((previous / name).stat().st_size != size for name, size in pairs):
-            return False
-    except OSError:
-        return False
-    for name, _ in pairs:
-        destination = target / name
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        _link(previous / name, destination)
-    return True
-
-
-def _link(old: Path, destination: Path) -> None:
-    try:
-        os.link(old, destination)
-    except FileExistsError:  # left by a process that failed half way: its share is redone
-        destination.unlink()
-        os.link(old, destination)

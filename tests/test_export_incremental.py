@@ -6,7 +6,9 @@ tags, section, date made newest or oldest, deletion, a new article, site.yaml,
 sections.yaml and authors.yaml edits, a section or author renamed with `formerly`) is
 applied to the sample publication (also retractions and expiries, picture sizes and partner
 settings); after each, the same export folder is built again
-and compared with a cold build (no parse cache, no previous build) in a fresh folder.
+and compared with a cold build (no parse cache, no previous build) in a fresh folder. From
+the third build on, each brings the build before the previous up to date: the sequence
+checks that it does, and that the build OUT pointed to is left as it was.
 FEEDS_EXPORT_STEPS sets how many actions a sequence has (default 8).
 """
 
@@ -35,6 +37,25 @@ def tree(folder: Path) -> dict[str, tuple[bytes, int]]:
         if path.is_file():
             files[path.relative_to(folder).as_posix()] = (path.read_bytes(), path.stat().st_ino)
     return files
+
+
+def files(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Return every file of a build folder by relative path: bytes, inode, mtime in ns."""
+    found = {}
+    for path in sorted(Path(os.path.realpath(folder)).rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            found[path.relative_to(os.path.realpath(folder)).as_posix()] = (
+                path.read_bytes(),
+                stat.st_ino,
+                stat.st_mtime_ns,
+            )
+    return found
+
+
+def folders(folder: Path) -> set[str]:
+    """Return every folder under folder (links followed) by relative path."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
 
 
 def contents(folder: Path) -> dict[str, bytes]:
@@ -250,15 +271,23 @@ def test_incremental_builds_equal_cold_builds_and_the_server(data_dir, tmp_path,
     rng = random.Random(seed)
     editor = Editor(data_dir, rng)
     out = tmp_path / "out"
-    build(data_dir, out)
+    targets = [build(data_dir, out).target]
     done: list[str] = []
+    kept = 0
     for step in range(STEPS):
         before = tree(out)
+        served_build = Path(os.path.realpath(out)), files(out)
         done.append(editor.act())
         summary = build(data_dir, out, workers=rng.choice([1, 2]))
+        if step:  # the build before the previous one, brought up to date
+            assert summary.target == targets[-2], done
+        targets.append(summary.target)
+        kept += summary.kept
+        assert files(served_build[0]) == served_build[1], done  # the previous build is intact
         after = tree(out)
         cold = cold_build(data_dir, tmp_path / f"cold-{step}", monkeypatch)
         assert sorted(after) == sorted(cold), done
+        assert folders(out) == folders(tmp_path / f"cold-{step}"), done  # none left empty
         for name, (body, inode) in after.items():
             assert body == cold[name], (name, done)
             if name in before and before[name][0] == body:
@@ -271,6 +300,7 @@ def test_incremental_builds_equal_cold_builds_and_the_server(data_dir, tmp_path,
             name: after[name][0] for n in sample for name in (n, f"{n}.gz")
         }, done
     assert build(data_dir, out).written == 0  # nothing changed: nothing rendered
+    assert kept > 0  # files of the reused builds were left in place, not linked again
 
 
 def test_an_unchanged_document_is_linked_without_being_rendered(data_dir, tmp_path, monkeypatch):

@@ -33,6 +33,7 @@ from feeds import buildfiles, manifest, parallel
 from feeds.catalog import View
 from feeds.documents import Document, render_document
 from feeds.publisher import Publisher, moved, presented_feed
+from feeds.splice import Entries
 from feeds.urls import DOCUMENTS, FORMATS, DocumentRef, feed_document, feed_documents, public_url
 
 REDIRECTS = "redirects.map"
@@ -301,11 +302,12 @@ def _render_share(
     progress: Callable[[int], None] | None = None,
 ) -> list[tuple[int, int, int]]:
     results = []
+    entries = Entries()  # each entry rendered once for every feed document of the share
     for job in jobs:
         feed = presented_feed(view, job.ref)
         if feed is None:
             raise LookupError(f"{job.ref.path} is listed for export but has no document")
-        document = render_document(view, feed, job.ref)
+        document = render_document(view, feed, job.ref, entries)
         written = 0
         for name, body in ((job.relative, document.body), (f"{job.relative}.gz", document.gzipped)):
             old = previous + name if previous is not None else None

@@ -311,7 +311,7 @@ def test_an_unchanged_document_is_linked_without_being_rendered(data_dir, tmp_pa
     monkeypatch.setattr(
         export,
         "render_document",
-        lambda view, feed, ref: rendered.append(ref.path) or real(view, feed, ref),
+        lambda view, feed, ref, *more: rendered.append(ref.path) or real(view, feed, ref, *more),
     )
     article = data_dir / "articles/2026/02/japan-nato-purl.yaml"
     article.write_text(article.read_text().replace("title: Japan could", "title: Tokyo could"))
@@ -360,7 +360,7 @@ def test_a_manifest_of_other_code_is_not_trusted(data_dir, tmp_path, monkeypatch
     monkeypatch.setattr(
         export,
         "render_document",
-        lambda view, feed, ref: rendered.append(ref.path) or real(view, feed, ref),
+        lambda view, feed, ref, *more: rendered.append(ref.path) or real(view, feed, ref, *more),
     )
     summary = build(data_dir, out)
     assert len(rendered) == summary.files // 2  # every document rendered again...

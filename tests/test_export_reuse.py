@@ -42,7 +42,9 @@ def test_the_third_build_reuses_the_first_and_leaves_the_second_intact(
     monkeypatch.setattr(
         export,
         "render_document",
-        lambda view, feed, ref: rendered.add(export.file_path(ref.path)) or real(view, feed, ref),
+        lambda view, feed, ref, *more: (
+            rendered.add(export.file_path(ref.path)) or real(view, feed, ref, *more)
+        ),
     )
     third = build(data_dir, out)
     assert third.target == first
@@ -99,11 +101,11 @@ def test_an_interrupted_reuse_leaves_out_as_it_was_and_is_not_trusted(
     real = export.render_document
     rendered: list[str] = []
 
-    def failing(view, feed, ref):
+    def failing(view, feed, ref, *more):
         if len(rendered) == 3:
             raise KeyboardInterrupt
         rendered.append(ref.path)
-        return real(view, feed, ref)
+        return real(view, feed, ref, *more)
 
     with monkeypatch.context() as patched:
         patched.setattr(export, "render_document", failing)

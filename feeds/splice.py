@@ -58,7 +58,9 @@ class Entries:
         if not entries or fmt not in _JOINERS:
             return render_feed(feed, fmt)
         memo = self._entries_of(feed, fmt)
-        missing = [a for a in dict.fromkeys(entries) if memo.get(id(a), (None,))[0] is not a]
+        # By identity: hashing an article hashes every field of it.
+        unique = {id(article): article for article in entries}.values()
+        missing = [a for a in unique if memo.get(id(a), (None,))[0] is not a]
         if missing:
             for article, body in zip(missing, self._entries(feed, fmt, missing), strict=True):
                 memo[id(article)] = (article, body)

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from urllib.parse import unquote
 
 from feeds.links import body_url, web_address
-from feeds.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, SCANNER, URL_ATTRIBUTES
+from feeds.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_ATTRIBUTES, scanner
 from feeds.text import xml_safe
 
 # Bodies worth a closer look: a footnote, HTML the sanitizer may change, a link to other
@@ -156,7 +156,7 @@ def body_warnings(source: str, base_url: str) -> list[str]:
 
 def _body_warnings(source: str, base_url: str) -> list[str]:
     env: dict = {}
-    tokens = SCANNER.parse(xml_safe(source), env)
+    tokens = scanner().parse(xml_safe(source), env)
     notes = env.get("footnotes", {}).get("list", {}).values()
     inline = [child for token in tokens for child in token.children or ()]
     inline += [child for note in notes for child in note.get("tokens", ())]  # ^[a note]

@@ -3,14 +3,16 @@ text of their first paragraph."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.common.normalize_url import normalizeLink
-from mdit_py_plugins.footnote import footnote_plugin
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 from feeds.links import SAFE_SCHEMES, body_url
 from feeds.text import tidy_line, xml_safe
@@ -27,6 +29,8 @@ def _normalize_link(url: str) -> str:
     match = _AUTHORITY.fullmatch(url)
     if match:
         url = match[1] + match[2].lower() + match[3]
+    from markdown_it.common.normalize_url import normalizeLink  # loaded by _new_markdown
+
     return normalizeLink(url)
 
 
@@ -41,6 +45,11 @@ def _footnote_caption(self: object, tokens: list, idx: int, options: object, env
 
 
 def _new_markdown(**footnotes: bool) -> MarkdownIt:
+    # Imported on first use: a process that renders no body (a rebuild, a restart whose
+    # first feeds come rendered from the parse cache) does not load markdown-it.
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
     markdown = (
         MarkdownIt("commonmark", {"html": True})
         .enable(["table", "strikethrough"])
@@ -56,11 +65,17 @@ def _new_markdown(**footnotes: bool) -> MarkdownIt:
     return markdown
 
 
-_markdown = _new_markdown()
-# The same grammar for body_warnings, with every [^label] read as a footnote mark and
-# each note left where it is written, so that marks without notes and notes without
-# marks (which _markdown prints as typed, or drops) can be told.
-SCANNER = _new_markdown(always_match_refs=True, move_to_end=False)
+@functools.cache
+def _renderer() -> MarkdownIt:
+    return _new_markdown()
+
+
+@functools.cache
+def scanner() -> MarkdownIt:
+    """Return the same grammar for body_warnings, with every [^label] read as a footnote
+    mark and each note left where it is written, so that marks without notes and notes
+    without marks (which the renderer prints as typed, or drops) can be told."""
+    return _new_markdown(always_match_refs=True, move_to_end=False)
 
 
 def _footnote_prefix(base_url: str) -> str:
@@ -97,8 +112,9 @@ def render_markdown(source: str, base_url: str) -> tuple[str, str]:
     """Return (sanitized HTML, plain text of the first paragraph) for a Markdown body."""
     prefix = _footnote_prefix(base_url)
     env = {"footnote_prefix": prefix}
-    tokens = _markdown.parse(xml_safe(source), env)
-    html = _markdown.renderer.render(tokens, _markdown.options, env)
+    markdown = _renderer()
+    tokens = markdown.parse(xml_safe(source), env)
+    html = markdown.renderer.render(tokens, markdown.options, env)
 
     def keep_safe_urls(tag: str, attribute: str, value: str) -> str | None:
         if attribute == "id" or (attribute == "href" and value[:1] == "#"):

@@ -23,9 +23,7 @@ import queue
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +191,9 @@ Poster = Callable[[str, bytes, str], int]
 
 def http_post(url: str, body: bytes, content_type: str) -> int:
     """POST body to url; return the HTTP status (raising OSError for network failures)."""
+    import urllib.error  # only a server with hubs or purge URLs posts: loaded then
+    import urllib.request
+
     request = urllib.request.Request(
         url,
         data=body,

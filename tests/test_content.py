@@ -355,8 +355,8 @@ def test_every_load_reports_the_same_body_warnings(app, client, runner, data_dir
 def test_only_bodies_that_may_lose_something_are_parsed_at_load(monkeypatch, markdown, parsed):
     """Bodies are rendered lazily; the load looks closer only where a warning may be."""
     calls = []
-    original = markup.SCANNER.parse
-    monkeypatch.setattr(markup.SCANNER, "parse", lambda *a: calls.append(a) or original(*a))
+    original = markup.scanner().parse
+    monkeypatch.setattr(markup.scanner(), "parse", lambda *a: calls.append(a) or original(*a))
     body_warnings(markdown, BASE)
     assert bool(calls) == parsed
 

@@ -201,12 +201,17 @@ def save(
     if path is None:
         return False
     folder = shard_folder(path)
+    whole = True
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         code = _code_version()
         for shard, entries in shards.items():
             header = {"code": code, "meta": meta, "shard": shard}
-            _write(folder / shard_name(shard), header, entries)
+            try:
+                _write(folder / shard_name(shard), header, entries)
+            except OSError as error:  # the others are still worth writing
+                log.warning("could not write the parse cache shard of %s: %s", shard, error)
+                whole = False
         keep = {shard_name(shard) for shard in live}
         for name in os.listdir(folder):
             if name not in keep and _stale(folder / name):
@@ -223,4 +228,4 @@ def save(
     except OSError as error:
         log.warning("could not write the parse cache %s: %s", path, error)
         return False
-    return True
+    return whole

@@ -71,12 +71,19 @@ class Body:
 
     def __setstate__(self, state: tuple[bytes, str, tuple[bytes, str] | None]) -> None:
         self._packed, self.base_url, self._rendered = state
-        self._keep = False
+        self._keep = self._rendered is not None  # kept where it came from: keep it so
 
-    def keep(self) -> None:
-        """Render now, and keep the rendering when pickled (for the newest articles)."""
-        self._render()
-        self._keep = True
+    def keep(self, wanted: bool = True, render: bool = True) -> None:
+        """Keep the rendering when pickled, or (wanted=False) leave it out; unless render is
+        False, render now what was not yet (for the articles a first feed shows)."""
+        if wanted and render:
+            self._render()
+        self._keep = wanted and self._rendered is not None
+
+    @property
+    def kept(self) -> bool:
+        """Return whether the rendering goes with the body when pickled."""
+        return self._keep
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Body):

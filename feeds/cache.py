@@ -3,17 +3,23 @@
 A restart (a deploy, a crashed worker, a laptop waking up) would otherwise parse every
 article file again. The cache keeps, per article file, its signature (mtime_ns, size,
 inode) and what loading it produced; an entry is used only while the file's signature
-is unchanged, and the whole cache only under the same site.yaml, sections.yaml and
-authors.yaml and the same version of this code.
+is unchanged, and only under the same site.yaml, sections.yaml and authors.yaml and the
+same version of this code.
 
 It lives in the user's cache folder ($FEEDS_CACHE_DIR, else $XDG_CACHE_HOME/feeds, else
-~/.cache/feeds), one file per data folder, written atomically. It is a pickle, so it is
-only read from a folder that belongs to this user and that no one else can write to;
-FEEDS_CACHE_DIR=off turns it off.
+~/.cache/feeds), per data folder: an index file (the meta files' digests and last good
+texts, and the records that last good versions still name) and a folder of shards, one
+per articles sub-folder, each with its own code version and meta digests, so that a save
+after an edit rewrites only the shards of the sub-folders that changed. Every file is
+written atomically (a temporary file renamed over it): a save cut short leaves each shard
+whole, old or new, and each entry is checked against its file's signature. They are
+pickles, so they are only read from folders that belong to this user and that no one else
+can write to; FEEDS_CACHE_DIR=off turns the cache off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -21,13 +27,17 @@ import os
 import pickle
 import stat
 import tempfile
+import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from feeds.settings import from_environment
 
 log = logging.getLogger(__name__)
-FORMAT = 8  # bump when what is cached changes shape
+FORMAT = 9  # bump when what is cached changes shape
+SHARD_SUFFIX = ".pickle"
+TEMPORARY_AGE = 3600  # seconds after which a temporary file is no save's under way
 
 
 @functools.cache
@@ -41,7 +51,7 @@ def _code_version() -> str:
 
 
 def cache_file(root: Path) -> Path | None:
-    """Return where the cache of a data folder lives, or None when caching is off."""
+    """Return where the cache index of a data folder lives, or None when caching is off."""
     configured = from_environment("FEEDS_CACHE_DIR", os.environ)
     if configured is not None and configured.lower() in ("", "off", "0", "none"):
         return None
@@ -54,9 +64,24 @@ def cache_file(root: Path) -> Path | None:
     return folder / f"{name}.pickle"
 
 
-def _trusted(path: Path) -> bool:
-    """Return whether a file and its folder belong to us and only we can write them."""
-    for target in (path.parent, path):
+def shard_folder(index: Path) -> Path:
+    """Return the folder of the shards beside a cache index."""
+    return index.with_suffix(".shards")
+
+
+def shard_of(rel: str) -> str:
+    """Return the shard an article file's entry is kept in: its sub-folder."""
+    return rel.rpartition("/")[0]
+
+
+def shard_name(shard: str) -> str:
+    """Return the file name of a shard (sub-folder names may hold any character)."""
+    return hashlib.sha256(shard.encode("utf-8", "surrogatepass")).hexdigest()[:16] + SHARD_SUFFIX
+
+
+def _trusted(*paths: Path) -> bool:
+    """Return whether files and folders belong to us and only we can write them."""
+    for target in paths:
         info = target.stat()
         if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
             return False
@@ -64,16 +89,17 @@ def _trusted(path: Path) -> bool:
 
 
 def read(root: Path) -> dict[str, Any]:
-    """Return the cache of a data folder written by this code ({} when there is none).
+    """Return the cache index of a data folder written by this code ({} when there is none).
 
-    Its "meta" digests tell under which site.yaml, sections.yaml and authors.yaml its
-    "files" were built; "meta_texts" are the last good texts of those files.
+    Its "meta" digests tell under which site.yaml, sections.yaml and authors.yaml it was
+    written, "meta_texts" are the last good texts of those files, and "retained" the
+    records of removed sections and authors that last good versions name.
     """
     path = cache_file(root)
     if path is None:
         return {}
     try:
-        if not _trusted(path):
+        if not _trusted(path.parent, path):
             log.warning("ignoring the parse cache %s: others can write to it", path)
             return {}
         with path.open("rb") as cached:
@@ -88,29 +114,118 @@ def read(root: Path) -> dict[str, Any]:
     return payload
 
 
+def read_files(root: Path, meta: Mapping[str, str]) -> tuple[dict[str, tuple], set[str]]:
+    """Return the file entries of every shard written by this code under `meta`, and the
+    shards they came from. A damaged, foreign or untrusted shard is only a miss."""
+    path = cache_file(root)
+    files: dict[str, tuple] = {}
+    shards: set[str] = set()
+    if path is None:
+        return files, shards
+    folder = shard_folder(path)
+    try:
+        if not _trusted(folder.parent, folder):
+            log.warning("ignoring the parse cache %s: others can write to it", folder)
+            return files, shards
+        names = os.listdir(folder)
+    except OSError:
+        return files, shards
+    code, meta = _code_version(), dict(meta)
+    for name in names:
+        if not name.endswith(SHARD_SUFFIX):
+            continue
+        shard_path = folder / name
+        try:
+            if not _trusted(shard_path):
+                log.warning("ignoring the parse cache shard %s: others can write to it", name)
+                continue
+            with shard_path.open("rb") as cached:
+                header = pickle.load(cached)
+                # The header first: a shard of other code or other meta files is not read on.
+                if (
+                    not isinstance(header, dict)
+                    or header.get("code") != code
+                    or header.get("meta") != meta
+                    or shard_name(header.get("shard", "")) != name
+                ):
+                    continue
+                entries = pickle.load(cached)
+        except Exception as error:  # a truncated or foreign file is only a missed cache
+            log.info("ignoring the parse cache shard %s: %s", shard_path, error)
+            continue
+        if isinstance(entries, dict):
+            files.update(entries)
+            shards.add(header["shard"])
+    return files, shards
+
+
+def _write(path: Path, *parts: Any) -> None:
+    """Pickle parts one after the other into a file, atomically."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for part in parts:
+                if isinstance(part, bytes):
+                    out.write(part)
+                else:
+                    pickle.dump(part, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _stale(path: Path) -> bool:
+    """Return whether a file left in the shard folder belongs to no save under way: a
+    shard of a sub-folder that is gone, or a temporary file an interrupted save left."""
+    if path.name.endswith(SHARD_SUFFIX):
+        return True
+    try:
+        return time.time() - path.stat().st_mtime > TEMPORARY_AGE
+    except OSError:
+        return False
+
+
 def save(
     root: Path,
     meta: dict[str, str],
-    files: dict[str, Any],
+    shards: Mapping[str, dict[str, tuple]],
+    live: Iterable[str],
     retained: Any = ({}, {}),
     meta_texts: dict[str, str] | None = None,
-) -> None:
-    """Write the cache of a data folder atomically; failures only cost the next start."""
+) -> bool:
+    """Write the given shards, remove those of sub-folders not `live`, then write the index
+    when it changed; return whether all was written (failures only cost the next start)."""
     path = cache_file(root)
     if path is None:
-        return
+        return False
+    folder = shard_folder(path)
+    whole = True
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        payload = {
-            "code": _code_version(),
-            "meta": meta,
-            "files": files,
-            "retained": retained,
-            "meta_texts": meta_texts or {},
-        }
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        code = _code_version()
+        for shard, entries in shards.items():
+            header = {"code": code, "meta": meta, "shard": shard}
+            try:
+                _write(folder / shard_name(shard), header, entries)
+            except OSError as error:  # the others are still worth writing
+                log.warning("could not write the parse cache shard of %s: %s", shard, error)
+                whole = False
+        keep = {shard_name(shard) for shard in live}
+        for name in os.listdir(folder):
+            if name not in keep and _stale(folder / name):
+                with contextlib.suppress(OSError):
+                    os.unlink(folder / name)
+        index = {"code": code, "meta": meta, "retained": retained, "meta_texts": meta_texts or {}}
+        data = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:  # (the single-file cache of earlier versions had this name: replaced)
+            _write(path, data)
     except OSError as error:
         log.warning("could not write the parse cache %s: %s", path, error)
+        return False
+    return whole

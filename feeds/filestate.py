@@ -220,3 +220,23 @@ def carry_over(
             state.built_generation = generation
             kept += 1
     return kept
+
+
+def entry_mark(entry: tuple) -> tuple:
+    """Return what tells a parse cache entry apart from the one written before: its parts,
+    compared by identity (an unchanged file keeps its objects), and whether its bodies'
+    renderings go with it (see same_mark)."""
+    kept = entry[7] or (None, "")
+    article = entry[4]
+    return (
+        *entry[:7],
+        *kept,
+        *entry[8:],
+        article is not None and article.body.kept,
+        kept[0] is not None and kept[0].body.kept,
+    )
+
+
+def same_mark(one: tuple, other: tuple) -> bool:
+    """Return whether two entry_mark()s are of the same entry, part for part."""
+    return len(one) == len(other) and all(a is b for a, b in zip(one, other, strict=True))

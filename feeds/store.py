@@ -16,6 +16,7 @@ from pathlib import Path
 
 from feeds import cache, parallel
 from feeds.build import unresolved
+from feeds.cachewrite import CacheWriter, keep_renderings
 from feeds.catalog import Catalog, version_of
 from feeds.claims import check_identity, copies, standing_in
 from feeds.context import Context, known_records, missing_entries, records_for
@@ -95,6 +96,7 @@ class Store:
         self.workers = parallel.available_workers() if workers is None else workers
         self.parallel_from = parallel_from
         self._cached: dict[str, tuple] = {}  # the parse cache, during the first load only
+        self._writer = CacheWriter()  # what the cache on disk holds (cachewrite.py)
         # The records of sections and authors removed from their files that last good
         # versions of articles still name (see context.records_for).
         self._retained: tuple[dict[str, Section], dict[str, Author]] = ({}, {})
@@ -129,11 +131,15 @@ class Store:
         if collecting:
             gc.disable()
         try:
-            payload = cache.read(self.root) if not self._loaded_once and self.use_cache else {}
+            first = not self._loaded_once and self.use_cache
+            payload = cache.read(self.root) if first else {}
             changed = self._refresh_meta(payload.get("meta_texts", {}))
-            if payload.get("meta") == self._meta_digests:
-                self._cached = payload.get("files", {})
-                self._retained = payload.get("retained", ({}, {}))
+            if first:
+                if payload.get("meta") == self._meta_digests:
+                    self._retained = payload.get("retained", ({}, {}))
+                # Each shard is used only if written under today's meta files.
+                self._cached, shards = cache.read_files(self.root, self._meta_digests)
+                self._writer.loaded(self._cached, shards, self._meta_digests)
             changed |= self._refresh_articles()
             self._cached = {}
             if changed or self.catalog is None:
@@ -286,17 +292,15 @@ class Store:
             and state.built_generation != self._generation
         )
 
-    def save_cache(self) -> None:
-        """Write the parse cache, if files were parsed since it was last written."""
-        if not (self.use_cache and self.cache_dirty and self._context is not None):
+    def save_cache(self, render: bool = True) -> None:
+        """Write the shards of the parse cache whose files changed since it was last
+        written, with the rendered bodies a restart or the next build shows first
+        (cachewrite.keep_renderings; render=False renders none that are not yet)."""
+        if not (self.use_cache and self._context is not None):
             return
         self.cache_dirty = False
-        if self.catalog is not None:
-            # The newest live articles are what the first feed after a restart shows:
-            # keep their rendered bodies too, so that it renders no Markdown.
-            view = self.catalog.view(datetime.now(UTC))
-            for article in view.live[: self.catalog.site.items_per_feed]:
-                article.body.keep()
+        self._writer.marks_loaded()  # what the cache holds, before renderings change
+        keep_renderings(self.catalog, self._files.values(), render)
         files = {
             rel: state.cache_entry()
             for rel, state in self._files.items()
@@ -304,13 +308,7 @@ class Store:
             if state.built_generation == self._generation
             or (state.raw is None and state.article is None)
         }
-        cache.save(
-            self.root,
-            self._meta_digests,
-            files,
-            retained=self._retained,
-            meta_texts=self._meta_texts,
-        )
+        self._writer.save(self.root, self._meta_digests, files, self._retained, self._meta_texts)
 
     # -- building -------------------------------------------------------------------------
 

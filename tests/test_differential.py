@@ -28,6 +28,9 @@ What is checked (each failure names its check, in brackets):
             at that path the last time it held one) unless an article cold publishes has
             its slug or id (among stand-ins, priority decides); any other file has none.
 [warm]      warm equals running exactly (articles, problems, version).
+[cache]     the parse cache's shards (one per articles sub-folder, each rewritten only when
+            one of its files changed) hold an entry for every file running holds, at its
+            current signature, and none for a file removed or moved away.
 [forked]    forked equals cold exactly.
 [version]   with no stand-ins, running's data version is cold's.
 [bytes]     with no stand-ins, every document the export lists (feeds in three formats,
@@ -74,12 +77,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from feeds import parallel
+from feeds import cache, parallel
 from feeds.build import build_article
 from feeds.catalog import Catalog
 from feeds.cli import main
 from feeds.documents import render_document
 from feeds.export import refs as export_refs
+from feeds.filestate import cached_signature
 from feeds.http import cache_control
 from feeds.load import parse_article
 from feeds.meta import load_authors, load_sections
@@ -772,6 +776,7 @@ class Editors(RuleBasedStateMachine):
         running = self.running
         running.refresh()
         running.save_cache()  # as the server's reload thread does
+        self.check_cache(running)
         cold = self.fresh(use_cache=False, workers=1)
         warm = self.fresh(use_cache=True, workers=1)  # reads what running saved
         forked = None
@@ -942,6 +947,19 @@ class Editors(RuleBasedStateMachine):
                     f"documents at {now:%Y-%m-%d %H:%M} differ from {against}: "
                     f"{bytes_diff(want, got)}",
                 )
+
+    def check_cache(self, running: Store) -> None:
+        """Fail unless the shards on disk hold exactly running's files, as they are now."""
+        files, _ = cache.read_files(self.root, running._meta_digests)
+        held = {rel: state.signature for rel, state in running._files.items()}
+        stale = sorted(
+            rel
+            for rel, signature in held.items()
+            if rel not in files or cached_signature(files[rel]) != signature
+        )
+        extra = sorted(set(files) - set(held))
+        if stale or extra:
+            self.fail("cache", f"shards lack or hold stale entries of {stale}; hold {extra}")
 
     def reference(self, cold: Store) -> tuple[Store, tuple[Problem, ...]]:
         """Return what running should equal, and the problems it should report: a cold load,

@@ -13,26 +13,35 @@ from pathlib import Path
 from typing import Any
 
 from feeds import cache
+from feeds.body import Body, render_all
 from feeds.catalog import Catalog
 from feeds.filestate import ArticleFile, entry_mark, same_mark
 
 
-def keep_renderings(catalog: Catalog | None, files: Iterable[ArticleFile], render: bool) -> None:
+def keep_renderings(
+    catalog: Catalog | None, files: Iterable[ArticleFile], render: bool, workers: int = 1
+) -> None:
     """Keep with the cache the rendered bodies of the live articles on page 0 of any feed
     (site, section, author, tag), what a restart or the next build renders first, and only
-    those; unless render is False, render those that are not yet."""
-    wanted: set[int] = set()
+    those. The site feed's are rendered if they are not yet (the first feed after a
+    restart shows them); with render, every one of them is (a build, whose next build then
+    renders no Markdown for them), in up to `workers` forked processes. A server renders
+    no more than that: the rest are kept as its feeds render them."""
+    wanted: dict[int, Body] = {}
+    first: list[Body] = []
     if catalog is not None:
         view = catalog.view(datetime.now(UTC))
         first_page = catalog.site.items_per_feed
+        first = [article.body for article in view.live[:first_page]]
         for index in view.indexes.values():
             for articles in index.values():
-                wanted.update(id(article.body) for article in articles[:first_page])
+                wanted.update((id(article.body), article.body) for article in articles[:first_page])
+    render_all(list(wanted.values()) if render else first, workers)
     for state in files:
         for article in (state.article, state.kept):
             if article is not None:
                 body = article.body
-                body.keep(id(body) in wanted, render)
+                body.keep(id(body) in wanted, render=False)
 
 
 class CacheWriter:

@@ -82,7 +82,7 @@ def check(data: Path, fmt: str, strict: bool, partners: bool) -> None:
     # good version is not counted, so that every run says the same whatever the cache held.
     store = Store(data, keep_last_good=False)
     store.refresh()
-    store.save_cache(render=False)  # a check renders no Markdown; a build will
+    store.save_cache()  # a check renders no Markdown but the site feed's; a build does
     problems = store.problems
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
@@ -296,7 +296,9 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
     publisher = Publisher(data, poll_interval=0)
     try:
         store = publisher.store
-        store.save_cache()  # the next build, check or server start reads only what changed
+        # The next build, check or server start reads only what changed, and the next
+        # build renders no Markdown for the first pages of the feeds.
+        store.save_cache(render=True)
         problems = store.problems
         for problem in problems:
             click.echo(str(problem), err=True)
@@ -310,9 +312,10 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
                 f"exported and {out} is unchanged. Fix them (feeds check lists them), or pass "
                 "--keep-going to export with the last good version of each broken article"
             )
-        total = count_documents(current[0])
+        # Counting walks every document (80 ms at 10,000 articles): only for a bar.
+        total = count_documents(current[0]) if sys.stdout.isatty() else 0
         try:
-            if sys.stdout.isatty() and total > 200:
+            if total > 200:
                 with click.progressbar(length=total, label="Building") as bar:
                     summary = build_site(publisher, out, progress=bar.update)
             else:

@@ -292,15 +292,15 @@ class Store:
             and state.built_generation != self._generation
         )
 
-    def save_cache(self, render: bool = True) -> None:
+    def save_cache(self, render: bool = False) -> None:
         """Write the shards of the parse cache whose files changed since it was last
         written, with the rendered bodies a restart or the next build shows first
-        (cachewrite.keep_renderings; render=False renders none that are not yet)."""
+        (cachewrite.keep_renderings: with render, every one of them, rendered now)."""
         if not (self.use_cache and self._context is not None):
             return
         self.cache_dirty = False
         self._writer.marks_loaded()  # what the cache holds, before renderings change
-        keep_renderings(self.catalog, self._files.values(), render)
+        keep_renderings(self.catalog, self._files.values(), render, self.workers)
         files = {
             rel: state.cache_entry()
             for rel, state in self._files.items()

@@ -119,7 +119,7 @@ def test_the_bodies_of_every_first_page_come_back_rendered(data_dir, monkeypatch
             f"title: Old story {n}\nsection: war\nauthor: francis-farrell\n"
             f"published: 2025-01-0{n + 1} 10:00\nbody: An old story.\n"
         )
-    loaded(data_dir).save_cache()
+    loaded(data_dir).save_cache(render=True)  # as `feeds build` saves it
     rendered: list[str] = []
     original = feeds.markup.render_markdown
 
@@ -142,6 +142,27 @@ def test_the_bodies_of_every_first_page_come_back_rendered(data_dir, monkeypatch
     assert archived  # on archive pages only
     assert archived[0].body_html  # their bodies are rendered when first needed
     assert rendered == [archived[0].url]
+
+
+def test_a_server_keeps_the_site_feeds_bodies_and_what_it_rendered(data_dir, monkeypatch):
+    site = data_dir / "site.yaml"
+    site.write_text(site.read_text().replace("items_per_feed: 50", "items_per_feed: 3"))
+    server = loaded(data_dir)
+    shown = next(f for f in server.catalog.view(NOW).feeds() if f.kind == "section")
+    render_feed(shown, "atom")  # a section feed a reader asked for
+    server.save_cache()  # a server's save renders no more than the site feed's first page
+    rendered: list[str] = []
+    original = feeds.markup.render_markdown
+    monkeypatch.setattr(
+        feeds.markup, "render_markdown", lambda s, b: rendered.append(b) or original(s, b)
+    )
+    view = loaded(data_dir).catalog.view(NOW)
+    render_feed(view.feed("site", ""), "atom")
+    render_feed(view.feed(shown.kind, shown.slug), "atom")
+    assert rendered == []  # both came back rendered
+    for feed in view.feeds():
+        render_feed(feed, "atom")
+    assert rendered  # the first pages nobody asked for were not rendered by the save
 
 
 def test_an_authors_edit_after_a_restart_reads_only_the_articles_it_resolves_otherwise(

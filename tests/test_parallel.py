@@ -142,3 +142,20 @@ def test_what_else_runs_is_read_from_the_kernel():
     with open("/proc/loadavg", encoding="ascii") as loadavg:
         runnable = int(loadavg.read().split()[3].split("/")[0])
     assert runnable >= 1  # the format read: "0.10 0.20 0.30 1/234 5678"
+
+
+def test_bodies_rendered_in_forked_processes_are_rendered_as_at_home(forked):
+    from feeds.body import Body, render_all
+
+    sources = [
+        f"Paragraph **{n}** with [a link](https://example.org/{n}).\n\nMore." for n in range(150)
+    ]
+    bodies = [Body(source, f"https://news.example.org/a/{n}") for n, source in enumerate(sources)]
+    assert bodies[7].html  # rendered already: left as it is
+    render_all(bodies, workers=2)
+    assert forked  # shared out
+    assert all(body.rendered for body in bodies)
+    at_home = [Body(source, body.base_url) for source, body in zip(sources, bodies, strict=True)]
+    assert [(b.html, b.first_paragraph) for b in bodies] == [
+        (b.html, b.first_paragraph) for b in at_home
+    ]

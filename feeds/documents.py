@@ -146,13 +146,14 @@ class Document:
 
 
 def _feed_document(
-    view: View, feed: Feed, ref: DocumentRef, render: Callable[[Feed, str], bytes] = render_feed
+    view: View, feed: Feed, ref: DocumentRef, render: Callable[[Feed, str], bytes] | None = None
 ) -> Document:
     headers = {"Surrogate-Key": surrogate_keys(feed.kind, feed.slug)}
     hub_links = websub_links(feed.site.hubs, feed.url(ref.fmt))
     if hub_links:
         headers["Link"] = hub_links
-    return Document.of(render(feed, ref.fmt), CONTENT_TYPES[ref.fmt], feed.updated, headers)
+    body = (render or render_feed)(feed, ref.fmt)
+    return Document.of(body, CONTENT_TYPES[ref.fmt], feed.updated, headers)
 
 
 def _page(view: View, feed: Feed, ref: DocumentRef) -> Document:

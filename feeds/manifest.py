@@ -24,6 +24,7 @@ import importlib.metadata
 import io
 import json
 import logging
+import operator
 import os
 import pickle
 import re
@@ -39,7 +40,7 @@ from feeds import sitemaps
 from feeds.body import Body
 from feeds.catalog import View
 from feeds.feed import Feed
-from feeds.model import Article, Author, Section
+from feeds.model import Article, Author, Correction, Image, Retraction, Section
 from feeds.notify import entry_parts, feed_parts, readiness_key
 from feeds.partners.render import build_partner_feed
 from feeds.urls import FORMATS, DocumentRef, feed_documents
@@ -97,14 +98,19 @@ _PLAIN = frozenset({str, int, bool, float, type(None)})
 def _body_reduce(body: Body) -> tuple:
     # What two bodies are compared by (their deflated source and base URL), without the
     # rendering a kept body pickles with: the digest is of content, not of what is cached.
-    packed, base_url, _ = body.__getstate__()
-    return (Body, (packed, base_url))
+    return (Body, (body._packed, body.base_url))
 
 
-def _compared_reduce(record: object) -> tuple:
-    # A section's or author's content, without its line in the meta file (not compared).
+@functools.cache
+def _compared_getter(cls: type) -> operator.attrgetter:
+    return operator.attrgetter(*_compared(cls))
+
+
+def _record_reduce(record: object) -> tuple:
+    # A record's compared fields, read in C (a section's or author's line in its meta file
+    # is not compared: not content).
     cls = type(record)
-    return (cls, tuple([getattr(record, name) for name in _compared(cls)]))
+    return (cls, _compared_getter(cls)(record))
 
 
 class _Pickled:
@@ -124,8 +130,9 @@ class _Pickled:
         self._pickler.dispatch_table = {
             **copyreg.dispatch_table,
             Body: _body_reduce,
-            Section: _compared_reduce,
-            Author: _compared_reduce,
+            **dict.fromkeys(
+                (Article, Image, Correction, Retraction, Section, Author), _record_reduce
+            ),
         }
 
     def __call__(self, value: object) -> str:

@@ -296,9 +296,10 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
     publisher = Publisher(data, poll_interval=0)
     try:
         store = publisher.store
-        # The next build, check or server start reads only what changed, and the next
-        # build renders no Markdown for the first pages of the feeds.
-        store.save_cache(render=True)
+        # Rendered before the build shares documents out to forked processes, so that
+        # they inherit them and the parse cache, saved last, keeps them: the next build
+        # renders no Markdown for the first pages of the feeds.
+        store.render_first_pages()
         problems = store.problems
         for problem in problems:
             click.echo(str(problem), err=True)
@@ -323,6 +324,9 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
         except (FileExistsError, ValueError) as error:
             raise click.ClickException(str(error)) from None
     finally:
+        # Last, with what the build worked out (each article's digest, Article.digest):
+        # the next build, check or server start reads only what changed.
+        publisher.store.save_cache()
         publisher.close()
     click.echo(
         f"{out}: {summary.files} files ({summary.written} written, {summary.unchanged} "

@@ -14,9 +14,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-
-from werkzeug.http import http_date
+from datetime import UTC, datetime
+from email.utils import format_datetime
 
 from feeds import sitemaps
 from feeds.catalog import View
@@ -143,6 +142,13 @@ class Document:
                 gzip_not_modified_headers=gzipped.not_modified_headers,
             ),
         )
+
+
+def http_date(moment: datetime) -> str:
+    """Return an HTTP date (RFC 9110 IMF-fixdate), as werkzeug's http_date writes it,
+    without loading werkzeug in a build (40 ms)."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return format_datetime(utc, usegmt=True)
 
 
 def _feed_document(

@@ -224,8 +224,8 @@ def carry_over(
 
 def entry_mark(entry: tuple) -> tuple:
     """Return what tells a parse cache entry apart from the one written before: its parts,
-    compared by identity (an unchanged file keeps its objects), and whether its bodies'
-    renderings go with it (see same_mark)."""
+    compared by identity (an unchanged file keeps its objects), whether its bodies'
+    renderings go with it and whether its article's digest does (see same_mark)."""
     kept = entry[7] or (None, "")
     article = entry[4]
     return (
@@ -234,6 +234,7 @@ def entry_mark(entry: tuple) -> tuple:
         *entry[8:],
         article is not None and article.body.kept,
         kept[0] is not None and kept[0].body.kept,
+        article is not None and bool(article.digest),  # worked out since: written with it
     )
 
 

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 
-from werkzeug.http import parse_date
-
 from feeds.model import Site
 
 _ENTITY_TAG = re.compile(r'\s*(?:W/)?("[^"]*")\s*(?:,|$)')
@@ -50,6 +48,8 @@ def not_modified(
         return if_none_match == etag or etag_matches(if_none_match, etag)
     if not if_modified_since:
         return False
+    from werkzeug.http import parse_date  # loaded by the server; not by a build
+
     since = parse_date(if_modified_since)
     if since is None or since > now:
         return False

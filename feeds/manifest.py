@@ -157,10 +157,17 @@ class Digests:
         return hashlib.sha256(self._text(value).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def entry(self, feed: Feed, article: Article) -> str:
-        """Return the digest of an entry as feeds show it (notify.entry_parts)."""
+        """Return the digest of an entry as feeds show it (notify.entry_parts): of the
+        article's own digest (kept with it, Article.digest) and of the section, authors
+        and tag names it shows."""
         memo = self._entries.get(id(article))
         if memo is None or memo[0] is not article:
-            memo = self._entries[id(article)] = (article, self._pickled(entry_parts(feed, article)))
+            own = article.digest
+            if not own:
+                own = self._pickled(article)
+                object.__setattr__(article, "digest", own)  # the article's, once for all
+            _, *shown = entry_parts(feed, article)
+            memo = self._entries[id(article)] = (article, self._pickled((own, *shown)))
         return memo[1]
 
     def _text(self, value: object) -> str:

@@ -209,6 +209,11 @@ class Article(Record):
     # Atom feeds carry a tombstone for it during the site's removal_retention_days.
     retraction: Retraction | None = None
     expires: datetime | None = None  # licensed material that must disappear then
+    # The digest of this article's content, worked out by the export (manifest.Digests)
+    # the first time it keys the article and kept with it in the parse cache, so that the
+    # next build need not work it out again. Not content itself, not compared, and never
+    # copied by dataclasses.replace (not an init field): a changed article has none.
+    digest: str = field(default="", init=False, compare=False, repr=False)
 
     @property
     def body_html(self) -> str:

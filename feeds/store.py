@@ -97,6 +97,7 @@ class Store:
         self.parallel_from = parallel_from
         self._cached: dict[str, tuple] = {}  # the parse cache, during the first load only
         self._writer = CacheWriter()  # what the cache on disk holds (cachewrite.py)
+        self._first_pages_of: Catalog | None = None  # rendered by render_first_pages
         # The records of sections and authors removed from their files that last good
         # versions of articles still name (see context.records_for).
         self._retained: tuple[dict[str, Section], dict[str, Author]] = ({}, {})
@@ -292,6 +293,14 @@ class Store:
             and state.built_generation != self._generation
         )
 
+    def render_first_pages(self) -> None:
+        """Render the bodies of every feed's first page that are not yet, to be kept by the
+        next save_cache (a build: its next build then renders no Markdown for them)."""
+        if self.use_cache and self._context is not None:
+            self._writer.marks_loaded()  # what the cache holds, before renderings change
+            keep_renderings(self.catalog, self._files.values(), True, self.workers)
+            self._first_pages_of = self.catalog  # the save after needs not look again
+
     def save_cache(self, render: bool = False) -> None:
         """Write the shards of the parse cache whose files changed since it was last
         written, with the rendered bodies a restart or the next build shows first
@@ -300,7 +309,8 @@ class Store:
             return
         self.cache_dirty = False
         self._writer.marks_loaded()  # what the cache holds, before renderings change
-        keep_renderings(self.catalog, self._files.values(), render, self.workers)
+        if self._first_pages_of is not self.catalog:
+            keep_renderings(self.catalog, self._files.values(), render, self.workers)
         files = {
             rel: state.cache_entry()
             for rel, state in self._files.items()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from werkzeug.http import http_date, parse_date
 
 from feeds.http import accepts_gzip, etag_matches
@@ -187,3 +189,17 @@ def test_accepts_gzip(header, expected):
 )
 def test_etag_matches(header, matches):
     assert etag_matches(header, '"abc"') is matches
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1), timezones=st.timezones()
+    )
+    | st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1))
+)
+def test_last_modified_is_written_as_werkzeug_writes_it(moment):
+    # documents.http_date spares a build loading werkzeug; the server's headers must not
+    # change for it.
+    from feeds import documents
+
+    assert documents.http_date(moment) == http_date(moment)

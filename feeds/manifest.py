@@ -166,9 +166,33 @@ class Digests:
             if not own:
                 own = self._pickled(article)
                 object.__setattr__(article, "digest", own)  # the article's, once for all
-            _, *shown = entry_parts(feed, article)
-            memo = self._entries[id(article)] = (article, self._pickled((own, *shown)))
+            _, section, authors, tags = entry_parts(feed, article)
+            record = self.record
+            shown = f"{own}|{record(section)}|{','.join(map(record, authors))}|{tags!r}"
+            digest = hashlib.sha256(shown.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+            memo = self._entries[id(article)] = (article, digest)
         return memo[1]
+
+    def record(self, value: object) -> str:
+        """Return the digest of a record (a section, an author, the site...), by identity."""
+        memo = self._memo.get(id(value))
+        if memo is None or memo[0] is not value:
+            memo = self._memo[id(value)] = (value, self._pickled(value))
+        return memo[1]
+
+    def feed(self, feed: Feed) -> str:
+        """Return the digest of what a feed document's bytes depend on: its parts
+        (notify.feed_parts, each record digested once per build) and its entries'."""
+        entries = "".join([self.entry(feed, article) for article in feed.entries])
+        return self._pickled((self._shallow(feed_parts(feed)), entries))
+
+    def _shallow(self, value: object) -> object:
+        # Plain values as they are, records by their digests (worked out once each).
+        if type(value) in _PLAIN or isinstance(value, datetime):
+            return value
+        if type(value) is tuple:
+            return tuple([self._shallow(item) for item in value])  # type: ignore[union-attr]
+        return self.record(value)
 
     def _text(self, value: object) -> str:
         memo = self._memo.get(id(value))
@@ -219,10 +243,7 @@ def feed_key(feed: Feed, digests: Digests) -> str:
     """Return the digest of what a feed document's bytes depend on: notify.content_key's
     parts, with each entry's digested once per build rather than once per document that
     shows it."""
-    entry_key = digests.entry
-    return digests.of(
-        (feed_parts(feed), "".join([entry_key(feed, article) for article in feed.entries]))
-    )
+    return digests.feed(feed)
 
 
 def partner_key(view: View, feed: Feed, ref: DocumentRef, digests: Digests) -> str:

@@ -149,6 +149,25 @@ def remove(target: str, relatives: Iterable[str]) -> None:
             continue
 
 
+def spare(build: Path, found: manifest.Manifest) -> Path:
+    """Make a spare of a build for the next one to bring up to date: its files hard-linked
+    (the same inodes) into a folder beside it, with a copy of its manifest, written last.
+
+    Without one, the second build into a folder would have no build before the previous
+    to reuse, and would link every unchanged file into a fresh folder (8,800 links, 0.3 s
+    at 10,000 articles): the first build, long anyway, pays for it instead.
+    """
+    folder = build.with_name(f"{build.name}-spare")
+    source = str(build)
+    for directory, _, names in os.walk(source):
+        into = str(folder) + directory[len(source) :]
+        os.makedirs(into, exist_ok=True)
+        for name in names:
+            os.link(os.path.join(directory, name), os.path.join(into, name))
+    manifest.write(folder, found)
+    return folder
+
+
 def discard(builds: Path, keep: Iterable[Path]) -> None:
     """Remove every build folder but those kept, and the manifests of the removed ones."""
     kept_builds = set(keep)

@@ -202,12 +202,13 @@ def build(
     write_redirects(view, target, previous)
     # Last, and atomically: a build interrupted before this is never swapped in, so the
     # manifest of the build OUT points to always tells what it holds.
-    manifest.write(
-        target, manifest.Manifest(code=code, version=view.catalog.version, documents=entries)
-    )
+    finished = manifest.Manifest(code=code, version=view.catalog.version, documents=entries)
+    manifest.write(target, finished)
     _swap_link(out, target)
     # The previous build may still be being read; any other is stale (or was reused).
     buildfiles.discard(builds, [b for b in (target, previous) if b is not None])
+    if not known:  # no build of this code before this one: the next could reuse none
+        buildfiles.spare(target, finished)
     return Summary(
         written=written,
         unchanged=unchanged,

@@ -144,12 +144,32 @@ def test_a_build_of_other_code_is_not_reused(data_dir, tmp_path, monkeypatch):
     with monkeypatch.context() as patched:
         patched.setattr(manifest, "code_version", lambda: "an older version")
         first = build(data_dir, out).target
-    build(data_dir, out)
+    second = build(data_dir, out)
+    assert second.target != first and second.kept == 0  # neither it nor its spare
     retitle(data_dir, "Tokyo could join")
     third = build(data_dir, out)
-    assert third.target != first and third.kept == 0
+    assert third.target not in (first, second.target)  # the second build's spare
     assert first not in builds_of(out)
     assert not manifest.manifest_path(first).exists()
+    assert contents(out) == cold_build(data_dir, tmp_path / "cold", monkeypatch)
+
+
+def test_the_first_build_leaves_a_spare_that_the_second_brings_up_to_date(
+    data_dir, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    first = build(data_dir, out)
+    served = files(out)
+    spares = builds_of(out) - {first.target}
+    assert len(spares) == 1  # the same files (inodes), for the next build to reuse
+    (spare,) = spares
+    assert files(spare) == served
+    retitle(data_dir, "Tokyo could join")
+    second = build(data_dir, out)
+    assert second.target == spare
+    assert second.kept > 0 and second.written < second.files // 4  # not every file
+    assert files(first.target) == served  # the build that was served is untouched
+    assert builds_of(out) == {first.target, spare}
     assert contents(out) == cold_build(data_dir, tmp_path / "cold", monkeypatch)
 
 

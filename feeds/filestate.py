@@ -4,6 +4,7 @@ and its last good version, which stands in while the file has errors of its own.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -240,4 +241,4 @@ def entry_mark(entry: tuple) -> tuple:
 
 def same_mark(one: tuple, other: tuple) -> bool:
     """Return whether two entry_mark()s are of the same entry, part for part."""
-    return len(one) == len(other) and all(a is b for a, b in zip(one, other, strict=True))
+    return len(one) == len(other) and all(map(operator.is_, one, other))  # in C

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -248,3 +249,27 @@ def test_a_running_store_lets_readings_go_and_reads_again_only_what_the_context_
     assert len(running.catalog.articles) == 18
     assert b"F. Farrell" in site_feed(running)
     assert all(state.raw is None for state in running._files.values())
+
+
+@pytest.mark.parametrize("watching", ["auto", "poll"])
+def test_a_server_writes_the_cache_after_its_first_seconds_not_at_once(
+    data_dir, tmp_path, monkeypatch, watching
+):
+    # Writing it right away would hold up the first feeds a new server is asked for.
+    from feeds import reloader
+    from feeds.publisher import Publisher
+
+    monkeypatch.setenv("FEEDS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FEEDS_WATCH", watching)
+    monkeypatch.setattr(reloader, "FIRST_SAVE_AFTER", 1.5)
+    publisher = Publisher(data_dir, poll_interval=0.05, settle=0)
+    try:
+        started = time.monotonic()
+        publisher.watch()
+        index = cache.cache_file(data_dir)
+        while not index.is_file() and time.monotonic() - started < 30:
+            time.sleep(0.02)
+        assert index.is_file()  # written by the reload thread...
+        assert time.monotonic() - started >= 1.5  # ...once the first seconds are past
+    finally:
+        publisher.close()

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from feeds import buildfiles, manifest, parallel
+from feeds.body import Body, render_all
 from feeds.catalog import View
 from feeds.documents import Document, render_document
 from feeds.publisher import Publisher, moved, presented_feed
@@ -189,6 +190,8 @@ def build(
                 progress(1)
         else:
             jobs.append(Job(ref, relative))
+    workers = parallel.available_workers() if workers is None else workers
+    render_bodies(view, jobs, workers)
     for job, (size, gzip_size, files_written) in zip(
         jobs, render_jobs(view, jobs, target, previous, workers, progress), strict=True
     ):
@@ -242,6 +245,25 @@ class Job(NamedTuple):
 # Below this many documents to render, forking costs more than it saves: a rebuild after
 # one edit renders about 30, in 0.4 s in one process and 0.22 s in two (10,000 articles).
 PARALLEL_FROM = 8
+
+
+def render_bodies(view: View, jobs: list[Job], workers: int) -> None:
+    """Render the bodies the jobs' documents show that are not yet, dealt out to forked
+    processes as each finishes a chunk, before the documents are shared out.
+
+    Shared out with the documents, the bodies of the older articles (those on no feed's
+    first page, which the parse cache does not keep rendered) all fell to the process
+    rendering the older documents: 23 s against 13 s for the other, in a cold build of
+    10,000 articles.
+    """
+    if len(jobs) < PARALLEL_FROM or workers <= 1:
+        return  # a few documents: rendered where they are needed
+    bodies: dict[int, Body] = {}
+    for job in jobs:
+        feed = presented_feed(view, job.ref)
+        if feed is not None and job.ref.document in ("feed", "archive"):
+            bodies.update((id(a.body), a.body) for a in feed.entries if not a.body.rendered)
+    render_all(list(bodies.values()), workers)
 
 
 def render_jobs(

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+import feeds.markup
 from feeds import export, manifest
 from feeds.publisher import Publisher
 from tests.conftest import NOW, Clock
@@ -371,8 +372,23 @@ def test_a_cold_build_is_shared_out_to_forked_processes(data_dir, tmp_path, monk
     if threading.active_count() > 1:
         pytest.skip("another thread runs in this process, so nothing is forked")
     monkeypatch.setattr(export, "PARALLEL_FROM", 4)
+    site = data_dir / "site.yaml"  # archives: bodies on no first page
+    site.write_text(site.read_text().replace("items_per_feed: 50", "items_per_feed: 3"))
+    real = export.render_all
+    rendered_first: list[int] = []
+
+    def markdown_now_forbidden(*args):
+        raise AssertionError("a body rendered after the documents were shared out")
+
+    def recording(bodies, workers):
+        real(bodies, workers)
+        rendered_first.append(len(bodies))
+        monkeypatch.setattr(feeds.markup, "render_markdown", markdown_now_forbidden)
+
+    monkeypatch.setattr(export, "render_all", recording)
     build(data_dir, tmp_path / "parallel", workers=2)
-    assert forked
+    assert forked and rendered_first[0] > 0
+    monkeypatch.undo()
     assert contents(tmp_path / "parallel") == cold_build(data_dir, tmp_path / "cold", monkeypatch)
 
 

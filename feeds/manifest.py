@@ -31,7 +31,6 @@ import re
 import sys
 import tempfile
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -119,8 +118,9 @@ class _Pickled:
     Without a memo (fast mode) a pickle spells out every value where it occurs, so values
     that are equal give the same bytes whatever objects they share; the pickle of records
     made of strings, numbers, dates and tuples is the same in every process of one Python
-    (its version is part of the code version). Bytes that differ for equal values would
-    only render a document again, never keep a changed one.
+    (its version is part of the code version). Bytes that differ for equal values (a set,
+    whose order follows string hashing, which differs between processes; a dict filled in
+    another order) would only render a document again, never keep a changed one.
     """
 
     def __init__(self) -> None:
@@ -154,7 +154,7 @@ class Digests:
 
     def of(self, value: object) -> str:
         """Return the digest of a value made of records, strings, numbers, dates, tuples."""
-        return hashlib.sha256(self._text(value).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return self._pickled(self._shallow(value))
 
     def entry(self, feed: Feed, article: Article) -> str:
         """Return the digest of an entry as feeds show it (notify.entry_parts): of the
@@ -193,44 +193,6 @@ class Digests:
         if type(value) is tuple:
             return tuple([self._shallow(item) for item in value])  # type: ignore[union-attr]
         return self.record(value)
-
-    def _text(self, value: object) -> str:
-        memo = self._memo.get(id(value))
-        if memo is not None and memo[0] is value:  # a record seen before: most look-ups
-            return memo[1]
-        kind = type(value)
-        if kind in _PLAIN:
-            return repr(value)
-        if kind is tuple or kind is list:
-            if all([type(item) in _PLAIN for item in value]):  # type: ignore[union-attr]
-                return repr(value)  # tags, authors: one call in C
-            text = self._text
-            return (
-                "("
-                + ",".join([repr(i) if type(i) in _PLAIN else text(i) for i in value])  # type: ignore[union-attr]
-                + ")"
-            )
-        if isinstance(value, datetime):
-            return value.isoformat()  # with its offset: the same moment, the same text
-        if dataclasses.is_dataclass(value) or isinstance(value, Body):
-            digest = self.of(_fields(value))
-            self._memo[id(value)] = (value, digest)
-            return digest
-        if isinstance(value, Mapping):
-            items = sorted(value.items())
-            return "{" + ",".join(f"{self._text(k)}:{self._text(v)}" for k, v in items) + "}"
-        raise TypeError(f"no canonical form for a {kind.__name__}")
-
-
-def _fields(record: object) -> tuple:
-    """Return a record's type and the values it is compared by (its content)."""
-    if isinstance(record, Body):
-        # Its deflated source and base URL, what two bodies are compared by, as they are
-        # pickled (the same source deflates to the same bytes): no need to inflate it.
-        packed, base_url, _ = record.__getstate__()
-        return ("Body", packed.hex(), base_url)
-    names = _compared(type(record))
-    return (type(record).__name__, *(getattr(record, name) for name in names))
 
 
 @functools.cache

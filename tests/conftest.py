@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from feeds import filestate
 from feeds.web import create_app
 from tests.helpers import publisher_of
 
@@ -106,3 +107,17 @@ def forked(monkeypatch) -> list[int]:
 
     monkeypatch.setattr(os, "fork", recording_fork)
     return started
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Count the data files read from disk (paths relative to the data folder)."""
+    seen: list[str] = []
+    original = filestate.read_text
+
+    def counting(path, rel, *args, **kwargs):
+        seen.append(rel)
+        return original(path, rel, *args, **kwargs)
+
+    monkeypatch.setattr(filestate, "read_text", counting)
+    return seen

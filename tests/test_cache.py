@@ -8,7 +8,7 @@ import time
 import pytest
 
 import feeds.markup
-from feeds import cache, filestate
+from feeds import cache
 from feeds.render import render_feed
 from feeds.store import Store
 from tests.conftest import NOW
@@ -25,20 +25,6 @@ def loaded(data_dir) -> Store:
 def site_feed(loaded_store: Store) -> bytes:
     view = loaded_store.catalog.view(NOW)
     return render_feed(view.feed("site"), "atom")
-
-
-@pytest.fixture
-def reads(monkeypatch):
-    """Count the article files read from disk."""
-    seen: list[str] = []
-    original = filestate.read_text
-
-    def counting(path, rel, *args, **kwargs):
-        seen.append(rel)
-        return original(path, rel, *args, **kwargs)
-
-    monkeypatch.setattr(filestate, "read_text", counting)
-    return seen
 
 
 def test_a_restart_reads_nothing_that_did_not_change(data_dir, reads):

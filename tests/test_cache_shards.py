@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 import feeds.markup
-from feeds import cache, filestate
+from feeds import cache
 from feeds.cli import main
 from feeds.store import Store
 
@@ -48,20 +48,6 @@ def rewrite_header(path, **changes) -> None:
     with path.open("wb") as shard:
         pickle.dump({**header, **changes}, shard)
         pickle.dump(entries, shard)
-
-
-@pytest.fixture
-def reads(monkeypatch):
-    """Count the article files read from disk."""
-    seen: list[str] = []
-    original = filestate.read_text
-
-    def counting(path, rel, *args, **kwargs):
-        seen.append(rel)
-        return original(path, rel, *args, **kwargs)
-
-    monkeypatch.setattr(filestate, "read_text", counting)
-    return seen
 
 
 def read_articles(reads: list[str]) -> list[str]:

@@ -121,3 +121,19 @@ def reads(monkeypatch):
 
     monkeypatch.setattr(filestate, "read_text", counting)
     return seen
+
+
+@pytest.fixture
+def markdown_renders(monkeypatch):
+    """Record the base URL of each Markdown body rendered in this process."""
+    import feeds.markup
+
+    rendered: list[str] = []
+    original = feeds.markup.render_markdown
+
+    def counting(source, base_url):
+        rendered.append(base_url)
+        return original(source, base_url)
+
+    monkeypatch.setattr(feeds.markup, "render_markdown", counting)
+    return rendered

@@ -98,7 +98,7 @@ def test_the_cache_can_be_turned_off(data_dir, monkeypatch, tmp_path):
     assert not list(tmp_path.rglob("*.pickle"))
 
 
-def test_the_bodies_of_every_first_page_come_back_rendered(data_dir, monkeypatch):
+def test_the_bodies_of_every_first_page_come_back_rendered(data_dir, markdown_renders):
     site = data_dir / "site.yaml"
     site.write_text(site.read_text().replace("items_per_feed: 50", "items_per_feed: 3"))
     for n in range(4):  # older than the others, in feeds long enough for archive pages
@@ -107,14 +107,8 @@ def test_the_bodies_of_every_first_page_come_back_rendered(data_dir, monkeypatch
             f"published: 2025-01-0{n + 1} 10:00\nbody: An old story.\n"
         )
     loaded(data_dir).save_cache(render=True)  # as `feeds build` saves it
-    rendered: list[str] = []
-    original = feeds.markup.render_markdown
-
-    def counting(source, base_url):
-        rendered.append(base_url)
-        return original(source, base_url)
-
-    monkeypatch.setattr(feeds.markup, "render_markdown", counting)
+    rendered = markdown_renders
+    rendered.clear()
     restarted = loaded(data_dir)
     view = restarted.catalog.view(NOW)
     # The first page of every feed, site, section, author and tag, renders no Markdown.

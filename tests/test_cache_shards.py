@@ -10,7 +10,6 @@ import shutil
 
 import pytest
 
-import feeds.markup
 from feeds import cache
 from feeds.cli import main
 from feeds.store import Store
@@ -234,18 +233,10 @@ def test_the_single_file_cache_of_earlier_versions_is_ignored_and_replaced(data_
 
 
 @pytest.fixture
-def renders(monkeypatch):
+def renders(monkeypatch, markdown_renders):
     """Count the Markdown bodies rendered, in this process only (no forked export)."""
     monkeypatch.setattr("feeds.export.PARALLEL_FROM", 10**9)
-    rendered: list[str] = []
-    original = feeds.markup.render_markdown
-
-    def counting(source, base_url):
-        rendered.append(base_url)
-        return original(source, base_url)
-
-    monkeypatch.setattr(feeds.markup, "render_markdown", counting)
-    return rendered
+    return markdown_renders
 
 
 def test_a_build_after_an_edit_renders_only_the_edited_body(runner, data_dir, tmp_path, renders):

@@ -2,6 +2,7 @@
 
 A value (equal when source and base URL are), whose rendering is worked out once and
 kept; it pickles without the rendering unless the store asked to keep it (keep()).
+render_all renders many at once, in forked processes.
 """
 
 from __future__ import annotations
@@ -73,11 +74,8 @@ class Body:
         self._packed, self.base_url, self._rendered = state
         self._keep = self._rendered is not None  # kept where it came from: keep it so
 
-    def keep(self, wanted: bool = True, render: bool = True) -> None:
-        """Keep the rendering when pickled, or (wanted=False) leave it out; unless render is
-        False, render now what was not yet (for the articles a first feed shows)."""
-        if wanted and render:
-            self._render()
+    def keep(self, wanted: bool) -> None:
+        """Keep the rendering, if there is one, when pickled; or (wanted=False) leave it out."""
         self._keep = wanted and self._rendered is not None
 
     @property

@@ -41,7 +41,7 @@ def keep_renderings(
         for article in (state.article, state.kept):
             if article is not None:
                 body = article.body
-                body.keep(id(body) in wanted, render=False)
+                body.keep(id(body) in wanted)
 
 
 class CacheWriter:

@@ -136,7 +136,8 @@ def build(
     """Write every document to out (a link to a build folder); return a Summary.
 
     The build before the previous one, when this code finished it, is brought up to date
-    and becomes the new one; otherwise a fresh folder is. Documents whose content key is
+    and becomes the new one; otherwise a fresh folder is (and, being the first of this
+    code, leaves a spare of itself for the next to reuse). Documents whose content key is
     the one the previous build's manifest has are linked from it (or, when that build
     shares them with the reused one, left as they are); the others are rendered, spread
     over `workers` processes (default: the cores) when there are many.

@@ -301,16 +301,16 @@ class Store:
             keep_renderings(self.catalog, self._files.values(), True, self.workers)
             self._first_pages_of = self.catalog  # the save after needs not look again
 
-    def save_cache(self, render: bool = False) -> None:
+    def save_cache(self) -> None:
         """Write the shards of the parse cache whose files changed since it was last
-        written, with the rendered bodies a restart or the next build shows first
-        (cachewrite.keep_renderings: with render, every one of them, rendered now)."""
+        written, with the rendered bodies a restart shows first (cachewrite.keep_renderings;
+        every feed's first page after render_first_pages)."""
         if not (self.use_cache and self._context is not None):
             return
         self.cache_dirty = False
         self._writer.marks_loaded()  # what the cache holds, before renderings change
         if self._first_pages_of is not self.catalog:
-            keep_renderings(self.catalog, self._files.values(), render, self.workers)
+            keep_renderings(self.catalog, self._files.values(), False, self.workers)
         files = {
             rel: state.cache_entry()
             for rel, state in self._files.items()

@@ -78,6 +78,15 @@ class Body:
         """Keep the rendering, if there is one, when pickled; or (wanted=False) leave it out."""
         self._keep = wanted and self._rendered is not None
 
+    def take_rendering(self, other: Body) -> None:
+        """Take the rendering of an equal body (the same file read again after an edit
+        elsewhere in it: a title fixed), unless rendered already; its Markdown is then
+        not rendered again. Equal bodies render alike: the rendering is a function of
+        the source and the base URL, which equality compares."""
+        if self._rendered is None and other._rendered is not None and self == other:
+            self._rendered = other._rendered
+            self._keep = other._keep
+
     @property
     def rendered(self) -> bool:
         """Return whether the body was rendered already."""

@@ -191,6 +191,11 @@ def cached_signature(cached: tuple) -> Signature:
     return cached[0]
 
 
+def cached_article(cached: tuple) -> Article | None:
+    """Return the article a parse cache entry holds (None when its file had errors)."""
+    return cached[4]
+
+
 def cached_kept(cached: tuple) -> tuple[Article, str] | None:
     """Return the last good version (and its text's digest) a parse cache entry holds."""
     return cached[7]

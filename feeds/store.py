@@ -23,6 +23,7 @@ from feeds.context import Context, known_records, missing_entries, records_for
 from feeds.filestate import (
     ArticleFile,
     Reading,
+    cached_article,
     cached_kept,
     cached_signature,
     carry_over,
@@ -229,6 +230,7 @@ class Store:
             del self._files[rel]  # a deleted file takes its article with it
             changed = True
         to_read: list[tuple[str, Signature]] = []
+        before: dict[str, Article] = {}  # what a file read again gave last, for its body
         for rel, signature in found.items():
             state = self._files.get(rel)
             if state is not None and state.signature == signature and not self._stale(state):
@@ -242,10 +244,14 @@ class Store:
                     changed = True
                     continue
                 state = self._files[rel] = ArticleFile()
+                if cached is not None and cached_article(cached) is not None:
+                    before[rel] = cached_article(cached)
                 if cached is not None and cached_kept(cached) is not None:
                     # Changed since: read it again, but a file broken while no process
                     # watched keeps the last good version the cache remembers.
                     state.kept, state.kept_digest = cached_kept(cached)
+            elif state.article is not None:
+                before[rel] = state.article
             state.signature = signature
             to_read.append((rel, signature))
         if not to_read:
@@ -268,6 +274,8 @@ class Store:
             state = self._files[rel]
             state.story = reading.story
             if reading.article is not None:
+                if rel in before:  # an edit that left the body as it was renders none
+                    reading.article.body.take_rendering(before[rel].body)
                 state.read_problems, state.digest = reading.problems, reading.digest
                 state.built(
                     reading.article,

@@ -49,6 +49,51 @@ def test_a_file_changed_since_is_read_again(data_dir, reads):
     assert b"Tokyo could" in site_feed(restarted)
 
 
+def test_a_title_fixed_renders_no_markdown_again(data_dir, markdown_renders):
+    # A running store: the edited file's body is the same, so is its rendering.
+    running = Store(data_dir, settle=0)
+    running.refresh()
+    site_feed(running)
+    path = data_dir / ARTICLE
+    url = next(a.url for a in running.catalog.articles if a.title.startswith("Japan could"))
+    markdown_renders.clear()
+    path.write_text(path.read_text().replace("title: Japan could", "title: Tokyo, Japan could"))
+    running.refresh()
+    fed = site_feed(running)
+    assert b"Tokyo, Japan could" in fed
+    assert url not in markdown_renders
+    assert fed == site_feed(loaded(data_dir))  # as a load that rendered it itself
+
+
+def test_a_title_fixed_since_the_cache_renders_no_markdown_again(data_dir, markdown_renders):
+    first = loaded(data_dir)
+    first.render_first_pages()  # as `feeds build` does: the renderings go with the cache
+    first.save_cache()
+    path = data_dir / ARTICLE
+    path.write_text(path.read_text().replace("title: Japan could", "title: Tokyo could"))
+    markdown_renders.clear()
+    restarted = loaded(data_dir)
+    fed = site_feed(restarted)
+    assert b"Tokyo could" in fed and markdown_renders == []
+    cold = Store(data_dir, use_cache=False)
+    cold.refresh()
+    assert fed == site_feed(cold) and markdown_renders  # the cold load rendered them all
+
+
+def test_a_body_edited_is_rendered_again(data_dir, markdown_renders):
+    running = Store(data_dir, settle=0)
+    running.refresh()
+    site_feed(running)
+    path = data_dir / ARTICLE
+    url = next(a.url for a in running.catalog.articles if a.title.startswith("Japan could"))
+    markdown_renders.clear()
+    text = path.read_text()
+    path.write_text(text.replace("body: |\n", "body: |\n  A new first paragraph.\n\n", 1))
+    running.refresh()
+    assert b"A new first paragraph." in site_feed(running)
+    assert markdown_renders == [url]
+
+
 def test_a_change_to_authors_yaml_empties_the_cache(data_dir, reads):
     loaded(data_dir).save_cache()
     authors = data_dir / "authors.yaml"

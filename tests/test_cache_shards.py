@@ -255,4 +255,8 @@ def test_a_build_after_an_edit_renders_only_the_edited_body(runner, data_dir, tm
     path.write_text(path.read_text().replace("title: Japan could", "title: Tokyo could"))
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
+    assert renders == []  # the body is as it was: so is its rendering, in the cache
+    path.write_text(path.read_text().replace("Japan is preparing", "Japan is getting ready"))
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
     assert renders == ["https://news.example.org/war/japan-nato-purl"]

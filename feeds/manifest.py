@@ -32,7 +32,7 @@ import sys
 import tempfile
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from feeds import sitemaps
@@ -112,6 +112,12 @@ def _record_reduce(record: object) -> tuple:
     return (cls, _compared_getter(cls)(record))
 
 
+def _timezone_reduce(zone: timezone) -> tuple:
+    # As pickle would reduce it, without copyreg's generic path, which a build took for
+    # each of the 20,000 dates it keys (0.03 s).
+    return (timezone, zone.__getinitargs__())  # type: ignore[attr-defined]
+
+
 class _Pickled:
     """Digests of values as pickles: one pass in C, for the 10,000s of entries a build keys.
 
@@ -130,6 +136,7 @@ class _Pickled:
         self._pickler.dispatch_table = {
             **copyreg.dispatch_table,
             Body: _body_reduce,
+            timezone: _timezone_reduce,
             **dict.fromkeys(
                 (Article, Image, Correction, Retraction, Section, Author), _record_reduce
             ),

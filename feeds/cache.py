@@ -114,22 +114,29 @@ def read(root: Path) -> dict[str, Any]:
     return payload
 
 
-def read_files(root: Path, meta: Mapping[str, str]) -> tuple[dict[str, tuple], set[str]]:
+def read_files(
+    root: Path, meta: Mapping[str, str], resolution: tuple | None = None
+) -> tuple[dict[str, tuple], set[str], set[str]]:
     """Return the file entries of every shard written by this code under `meta`, and the
-    shards they came from. A damaged, foreign or untrusted shard is only a miss."""
+    shards they came from; and, given the `resolution` key (context.resolution_key) of
+    today's site.yaml, the entries of shards written under other meta files but the same
+    key, with the set of their files: built in another context, each is good as it is if
+    it resolves alike in today's (filestate.usable_elsewhere). A damaged, foreign or
+    untrusted shard is only a miss."""
     path = cache_file(root)
     files: dict[str, tuple] = {}
     shards: set[str] = set()
+    elsewhere: set[str] = set()
     if path is None:
-        return files, shards
+        return files, shards, elsewhere
     folder = shard_folder(path)
     try:
         if not _trusted(folder.parent, folder):
             log.warning("ignoring the parse cache %s: others can write to it", folder)
-            return files, shards
+            return files, shards, elsewhere
         names = os.listdir(folder)
     except OSError:
-        return files, shards
+        return files, shards, elsewhere
     code, meta = _code_version(), dict(meta)
     for name in names:
         if not name.endswith(SHARD_SUFFIX):
@@ -141,13 +148,16 @@ def read_files(root: Path, meta: Mapping[str, str]) -> tuple[dict[str, tuple], s
                 continue
             with shard_path.open("rb") as cached:
                 header = pickle.load(cached)
-                # The header first: a shard of other code or other meta files is not read on.
+                # The header first: a shard of other code, or of other meta files under
+                # another resolution key, is not read on.
                 if (
                     not isinstance(header, dict)
                     or header.get("code") != code
-                    or header.get("meta") != meta
                     or shard_name(header.get("shard", "")) != name
                 ):
+                    continue
+                current = header.get("meta") == meta
+                if not current and (resolution is None or header.get("resolution") != resolution):
                     continue
                 entries = pickle.load(cached)
         except Exception as error:  # a truncated or foreign file is only a missed cache
@@ -155,8 +165,11 @@ def read_files(root: Path, meta: Mapping[str, str]) -> tuple[dict[str, tuple], s
             continue
         if isinstance(entries, dict):
             files.update(entries)
-            shards.add(header["shard"])
-    return files, shards
+            if current:
+                shards.add(header["shard"])
+            else:  # written again by the next save, under today's meta
+                elsewhere.update(entries)
+    return files, shards, elsewhere
 
 
 def _write(path: Path, *parts: Any) -> None:
@@ -194,9 +207,11 @@ def save(
     live: Iterable[str],
     retained: Any = ({}, {}),
     meta_texts: dict[str, str] | None = None,
+    resolution: tuple | None = None,
 ) -> bool:
-    """Write the given shards, remove those of sub-folders not `live`, then write the index
-    when it changed; return whether all was written (failures only cost the next start)."""
+    """Write the given shards (each saying the meta files and resolution key it was
+    written under), remove those of sub-folders not `live`, then write the index when it
+    changed; return whether all was written (failures only cost the next start)."""
     path = cache_file(root)
     if path is None:
         return False
@@ -206,7 +221,7 @@ def save(
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         code = _code_version()
         for shard, entries in shards.items():
-            header = {"code": code, "meta": meta, "shard": shard}
+            header = {"code": code, "meta": meta, "shard": shard, "resolution": resolution}
             try:
                 _write(folder / shard_name(shard), header, entries)
             except OSError as error:  # the others are still worth writing

@@ -85,6 +85,7 @@ class CacheWriter:
         entries: dict[str, tuple],
         retained: Any,
         meta_texts: dict[str, str],
+        resolution: tuple | None = None,
     ) -> None:
         """Write the shards whose entries changed (and the index, when it did)."""
         self.marks_loaded()
@@ -96,5 +97,5 @@ class CacheWriter:
             if shard is not None:
                 shard[rel] = entry
         live = {cache.shard_of(rel) for rel in entries}
-        if cache.save(root, dict(meta), shards, live, retained, meta_texts):
+        if cache.save(root, dict(meta), shards, live, retained, meta_texts, resolution):
             self._saved, self._meta, self._shards = marks, dict(meta), live

@@ -191,6 +191,19 @@ def cached_signature(cached: tuple) -> Signature:
     return cached[0]
 
 
+def usable_elsewhere(cached: tuple, ctx: Context) -> bool:
+    """Return whether a parse cache entry written under other meta files (but the same
+    resolution key) is good in `ctx` as it is: an article that resolves alike
+    (build.resolves_alike: the same article and problems as building it again, as
+    carry_over keeps one after a meta edit); a reading whose build failed (it is built
+    again in `ctx`: from_cache); or a file that could not be read (its problems are its
+    own). Any other is read again."""
+    article, raw, written = cached[4], cached[6], cached[9]
+    if article is None:
+        return True
+    return raw is None and written is not None and resolves_alike(written, article, ctx)
+
+
 def cached_article(cached: tuple) -> Article | None:
     """Return the article a parse cache entry holds (None when its file had errors)."""
     return cached[4]

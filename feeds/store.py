@@ -19,7 +19,13 @@ from feeds.build import unresolved
 from feeds.cachewrite import CacheWriter, keep_renderings
 from feeds.catalog import Catalog, version_of
 from feeds.claims import check_identity, copies, standing_in
-from feeds.context import Context, known_records, missing_entries, records_for
+from feeds.context import (
+    Context,
+    known_records,
+    missing_entries,
+    records_for,
+    resolution_key,
+)
 from feeds.filestate import (
     ArticleFile,
     Reading,
@@ -30,6 +36,7 @@ from feeds.filestate import (
     digest_of,
     line_in,
     read_article_file,
+    usable_elsewhere,
 )
 from feeds.meta import (
     AUTHORS_FILE,
@@ -97,6 +104,7 @@ class Store:
         self.workers = parallel.available_workers() if workers is None else workers
         self.parallel_from = parallel_from
         self._cached: dict[str, tuple] = {}  # the parse cache, during the first load only
+        self._elsewhere: set[str] = set()  # of those, written under other meta files
         self._writer = CacheWriter()  # what the cache on disk holds (cachewrite.py)
         self._first_pages_of: Catalog | None = None  # rendered by render_first_pages
         # The records of sections and authors removed from their files that last good
@@ -104,6 +112,8 @@ class Store:
         self._retained: tuple[dict[str, Section], dict[str, Author]] = ({}, {})
         self.cache_dirty = False  # files were parsed that the parse cache does not hold
         self.carried = 0  # built articles the last meta edit kept without reading their files
+        # Articles the first load took from cache shards written under other meta files.
+        self.kept_elsewhere = 0
         self.unsettled = False  # the last refresh left a changed file that had not settled
 
     # -- polling --------------------------------------------------------------------------
@@ -139,11 +149,14 @@ class Store:
             if first:
                 if payload.get("meta") == self._meta_digests:
                     self._retained = payload.get("retained", ({}, {}))
-                # Each shard is used only if written under today's meta files.
-                self._cached, shards = cache.read_files(self.root, self._meta_digests)
+                # A shard written under other meta files gives the articles that resolve
+                # alike today (a restart or a build after an authors.yaml edit).
+                self._cached, shards, self._elsewhere = cache.read_files(
+                    self.root, self._meta_digests, self._resolution()
+                )
                 self._writer.loaded(self._cached, shards, self._meta_digests)
             changed |= self._refresh_articles()
-            self._cached = {}
+            self._cached, self._elsewhere = {}, set()
             if changed or self.catalog is None:
                 self._rebuild()
         finally:
@@ -239,6 +252,18 @@ class Store:
                 continue
             if state is None:
                 cached = self._cached.get(rel)
+                if cached is not None and rel in self._elsewhere:
+                    # Written under other meta files: as it is if it resolves alike today,
+                    # else read again; either way without the last good version it holds,
+                    # as if the cache had none of it (so it is read when it is not usable).
+                    if cached_signature(cached) == signature and self._usable_elsewhere(cached):
+                        state = ArticleFile.from_cache(cached, self._generation)
+                        state.kept, state.kept_digest = None, ""
+                        self._files[rel] = state
+                        self.kept_elsewhere += state.article is not None
+                        changed = True
+                        continue
+                    cached = None
                 if cached is not None and cached_signature(cached) == signature:
                     self._files[rel] = ArticleFile.from_cache(cached, self._generation)
                     changed = True
@@ -326,7 +351,24 @@ class Store:
             if state.built_generation == self._generation
             or (state.raw is None and state.article is None)
         }
-        self._writer.save(self.root, self._meta_digests, files, self._retained, self._meta_texts)
+        self._writer.save(
+            self.root,
+            self._meta_digests,
+            files,
+            self._retained,
+            self._meta_texts,
+            self._resolution(),
+        )
+
+    def _resolution(self) -> tuple | None:
+        ctx = self._context
+        return resolution_key(ctx.config) if ctx is not None else None
+
+    def _usable_elsewhere(self, cached: tuple) -> bool:
+        # Looked up in the module each time: the differential test turns it off to compare
+        # with reading every such file again.
+        ctx = self._context
+        return ctx is not None and usable_elsewhere(cached, ctx)
 
     # -- building -------------------------------------------------------------------------
 

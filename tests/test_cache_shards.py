@@ -59,7 +59,7 @@ def test_one_shard_per_sub_folder(data_dir):
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         cache.shard_name(shard) for shard in (FEB, MARCH)
     )
-    files, shards = cache.read_files(data_dir, loaded(data_dir, use_cache=False)._meta_digests)
+    files, shards, _ = cache.read_files(data_dir, loaded(data_dir, use_cache=False)._meta_digests)
     assert shards == {FEB, MARCH}
     assert sorted(files) == articles_in(data_dir, FEB) + articles_in(data_dir, MARCH)
 
@@ -99,7 +99,26 @@ def test_a_meta_edit_writes_every_shard_again(data_dir, reads):
     assert_cold(restarted)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "foreign", "other code", "other meta", "moved"])
+def test_a_shard_of_other_meta_files_gives_the_articles_that_resolve_alike(data_dir, reads):
+    # As a restart or a build after an authors.yaml edit finds it.
+    first = loaded(data_dir)
+    first.save_cache()
+    path = shard_path(data_dir, FEB)
+    with path.open("rb") as shard:
+        meta = pickle.load(shard)["meta"]
+    rewrite_header(path, meta={**meta, "authors.yaml": "0123456789abcdef"})
+    reads.clear()
+    restarted = loaded(data_dir)
+    assert read_articles(reads) == []
+    assert_cold(restarted)
+    restarted.save_cache()  # written again under today's meta files
+    with path.open("rb") as shard:
+        assert pickle.load(shard)["meta"] == meta
+
+
+@pytest.mark.parametrize(
+    "damage", ["truncated", "foreign", "other code", "other meta and site", "moved"]
+)
 def test_one_bad_shard_costs_only_its_own_files(data_dir, reads, damage):
     loaded(data_dir).save_cache()
     path = shard_path(data_dir, FEB)
@@ -109,10 +128,14 @@ def test_one_bad_shard_costs_only_its_own_files(data_dir, reads, damage):
         path.write_bytes(b"not a pickle at all")
     elif damage == "other code":
         rewrite_header(path, code="0123456789abcdef")
-    elif damage == "other meta":
+    elif damage == "other meta and site":  # another site url, zone or id authority
         with path.open("rb") as shard:
-            meta = pickle.load(shard)["meta"]
-        rewrite_header(path, meta={**meta, "authors.yaml": "0123456789abcdef"})
+            header = pickle.load(shard)
+        rewrite_header(
+            path,
+            meta={**header["meta"], "site.yaml": "0123456789abcdef"},
+            resolution=("https://elsewhere.example.org", *header["resolution"][1:]),
+        )
     else:  # a shard under another sub-folder's name
         shutil.copy(shard_path(data_dir, MARCH), path)
     reads.clear()
@@ -126,8 +149,9 @@ def test_one_bad_shard_costs_only_its_own_files(data_dir, reads, damage):
     assert_cold(warm)
 
 
-def test_a_shard_written_under_other_meta_files_is_ignored(data_dir, reads, monkeypatch):
-    """A save cut short after a meta edit leaves a shard of the old meta files: unused."""
+def test_a_shard_left_under_other_meta_files_is_written_again(data_dir, reads, monkeypatch):
+    """A save cut short after a meta edit leaves a shard of the old meta files: its
+    articles that resolve alike are used as they are, and the next save writes it."""
     running = loaded(data_dir)
     running.save_cache()
     authors = data_dir / "authors.yaml"
@@ -145,10 +169,14 @@ def test_a_shard_written_under_other_meta_files_is_ignored(data_dir, reads, monk
     monkeypatch.setattr(cache, "_write", original)
     reads.clear()
     restarted = loaded(data_dir)
-    assert read_articles(reads) == articles_in(data_dir, FEB)
+    assert read_articles(reads) == []  # a new name: every article resolves alike
     assert "F. Farrell" in {a.name for a in restarted.catalog.authors.values()}
     assert_cold(restarted)
+    with shard_path(data_dir, FEB).open("rb") as shard:
+        assert pickle.load(shard)["meta"] != running._meta_digests
     running.save_cache()  # the failed save is tried again in full
+    with shard_path(data_dir, FEB).open("rb") as shard:
+        assert pickle.load(shard)["meta"] == running._meta_digests
     reads.clear()
     warm = loaded(data_dir)
     assert read_articles(reads) == []
@@ -163,7 +191,7 @@ def test_a_file_moved_between_sub_folders(data_dir, reads):
     running.refresh()
     running.save_cache()
     meta = running._meta_digests
-    files, _ = cache.read_files(data_dir, meta)
+    files, _, _ = cache.read_files(data_dir, meta)
     assert moved in files and ARTICLE not in files
     reads.clear()
     restarted = loaded(data_dir)

@@ -10,6 +10,10 @@ site.yaml, sections.yaml and authors.yaml. After every step it compares:
 - running: one Store, only ever refresh()ed, saving its parse cache each step as a server does;
 - cold:    a fresh Store with no cache: the reference;
 - warm:    a fresh Store over the cache `running` just wrote;
+- late:    a fresh Store over the cache `running` wrote a step before, as a restart
+           after edits made while no server ran finds it (meta edits among them),
+           against one that reads again every file of a shard written under other meta
+           files (the fast path it takes: the articles that resolve alike kept as they are);
 - forked:  a fresh Store whose first load is shared out to forked children;
 - `feeds check --format json`, twice with the cache on and once with it off.
 
@@ -77,6 +81,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+import feeds.store
 from feeds import cache, parallel
 from feeds.build import build_article
 from feeds.catalog import Catalog
@@ -774,11 +779,24 @@ class Editors(RuleBasedStateMachine):
         self.step += 1
         TALLY["steps"] += 1
         running = self.running
+        late_cache = self.tmp / "late-cache"  # the cache as the step before left it
+        shutil.rmtree(late_cache, ignore_errors=True)
+        if (self.tmp / "cache").is_dir():
+            shutil.copytree(self.tmp / "cache", late_cache)
         running.refresh()
         running.save_cache()  # as the server's reload thread does
         self.check_cache(running)
         cold = self.fresh(use_cache=False, workers=1)
         warm = self.fresh(use_cache=True, workers=1)  # reads what running saved
+        os.environ["FEEDS_CACHE_DIR"] = str(late_cache)
+        usable = feeds.store.usable_elsewhere
+        try:
+            late = self.fresh(use_cache=True, workers=1)
+            feeds.store.usable_elsewhere = lambda cached, ctx: False
+            late_slow = self.fresh(use_cache=True, workers=1)
+        finally:
+            feeds.store.usable_elsewhere = usable
+            os.environ["FEEDS_CACHE_DIR"] = str(self.tmp / "cache")
         forked = None
         if FORKS:
             TALLY["forked"] += threading.active_count() == 1  # else it loads in one process
@@ -869,6 +887,10 @@ class Editors(RuleBasedStateMachine):
                 bool(cold.catalog.view(NOW)._expiring or cold.catalog.view(EARLY)._expiring),
             ),
             ("a meta edit that kept built articles unread", running.carried > 0),
+            (
+                "a restart that took articles of a cache shard of other meta",
+                late.kept_elsewhere > 0,
+            ),
         ):
             if happened:
                 SEEN[what] = SEEN.get(what, 0) + 1
@@ -901,6 +923,11 @@ class Editors(RuleBasedStateMachine):
             self.fail("warm", "no catalog")
         else:
             self.same("warm", running, warm)
+        if late.catalog is None or late_slow.catalog is None:
+            if late.problems != late_slow.problems:
+                self.fail("late", problems_diff(late_slow.problems, late.problems))
+        else:
+            self.same("late", late_slow, late)
         if forked is not None:
             self.same("forked", cold_of_files, forked)
 
@@ -950,7 +977,7 @@ class Editors(RuleBasedStateMachine):
 
     def check_cache(self, running: Store) -> None:
         """Fail unless the shards on disk hold exactly running's files, as they are now."""
-        files, _ = cache.read_files(self.root, running._meta_digests)
+        files, _, _ = cache.read_files(self.root, running._meta_digests)
         held = {rel: state.signature for rel, state in running._files.items()}
         stale = sorted(
             rel

@@ -260,7 +260,7 @@ def test_build_reads_and_writes_the_parse_cache(runner, data_dir, tmp_path, monk
     assert path is not None and path.is_file()
     payload = cache.read(data_dir)
     assert payload["meta"] == _meta_digests(data_dir)
-    files, _ = cache.read_files(data_dir, payload["meta"])
+    files, _, _ = cache.read_files(data_dir, payload["meta"])
     assert set(files) == {
         p.relative_to(data_dir).as_posix() for p in (data_dir / "articles").rglob("*.yaml")
     }

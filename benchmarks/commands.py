@@ -312,6 +312,16 @@ def command_figures(root: Path, runs: int) -> dict[str, float]:
                 add("build_after_title_edit_s", build(root, out, cache))
             finally:
                 retitler.restore()
+            # A new hire added to authors.yaml: the parse cache was written under the old
+            # file; the articles resolve alike and are not read again.
+            authors = root / "authors.yaml"
+            original_authors = authors.read_text(encoding="utf-8")
+            try:
+                hire = f"- slug: new-hire-{run}\n  name: New Hire {run}\n"
+                authors.write_text(f"{original_authors.rstrip()}\n{hire}", encoding="utf-8")
+                add("build_after_new_author_s", build(root, out, cache))
+            finally:
+                authors.write_text(original_authors, encoding="utf-8")
             shutil.rmtree(out.parent, ignore_errors=True)
         for watch in ("auto", "poll"):
             for name, value in until_live(root, scratch / f"live-{watch}", runs, watch).items():
@@ -330,6 +340,7 @@ def report_commands(f: dict[str, float], runs: int, data_bytes: float) -> None:
         ("gunicorn (deploy/): start until every worker answers", "gunicorn_every_worker_s"),
         ("feeds build OUT, cold", "build_cold_s"),
         ("feeds build OUT again, one title changed", "build_after_title_edit_s"),
+        ("feeds build OUT again, a new author in authors.yaml", "build_after_new_author_s"),
         ("an article edit live in feeds serve", "article_edit_live_s"),
         ("an authors.yaml edit live in feeds serve", "authors_edit_live_s"),
         ("one poll (the fallback to inotify), nothing changed", "poll_s"),

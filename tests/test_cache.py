@@ -22,6 +22,20 @@ def loaded(data_dir) -> Store:
     return loading
 
 
+def cold_load(data_dir) -> Store:
+    store = Store(data_dir, use_cache=False)
+    store.refresh()
+    return store
+
+
+def running_store(data_dir) -> tuple[Store, str]:
+    """Return a store as a server runs it, its site feed rendered, and ARTICLE's URL."""
+    running = Store(data_dir, settle=0)
+    running.refresh()
+    site_feed(running)
+    return running, next(a.url for a in running.catalog.articles if a.path == ARTICLE)
+
+
 def site_feed(loaded_store: Store) -> bytes:
     view = loaded_store.catalog.view(NOW)
     return render_feed(view.feed("site"), "atom")
@@ -51,11 +65,8 @@ def test_a_file_changed_since_is_read_again(data_dir, reads):
 
 def test_a_title_fixed_renders_no_markdown_again(data_dir, markdown_renders):
     # A running store: the edited file's body is the same, so is its rendering.
-    running = Store(data_dir, settle=0)
-    running.refresh()
-    site_feed(running)
+    running, url = running_store(data_dir)
     path = data_dir / ARTICLE
-    url = next(a.url for a in running.catalog.articles if a.title.startswith("Japan could"))
     markdown_renders.clear()
     path.write_text(path.read_text().replace("title: Japan could", "title: Tokyo, Japan could"))
     running.refresh()
@@ -75,29 +86,19 @@ def test_a_title_fixed_since_the_cache_renders_no_markdown_again(data_dir, markd
     restarted = loaded(data_dir)
     fed = site_feed(restarted)
     assert b"Tokyo could" in fed and markdown_renders == []
-    cold = Store(data_dir, use_cache=False)
-    cold.refresh()
+    cold = cold_load(data_dir)
     assert fed == site_feed(cold) and markdown_renders  # the cold load rendered them all
 
 
 def test_a_body_edited_is_rendered_again(data_dir, markdown_renders):
-    running = Store(data_dir, settle=0)
-    running.refresh()
-    site_feed(running)
+    running, url = running_store(data_dir)
     path = data_dir / ARTICLE
-    url = next(a.url for a in running.catalog.articles if a.title.startswith("Japan could"))
     markdown_renders.clear()
     text = path.read_text()
     path.write_text(text.replace("body: |\n", "body: |\n  A new first paragraph.\n\n", 1))
     running.refresh()
     assert b"A new first paragraph." in site_feed(running)
     assert markdown_renders == [url]
-
-
-def cold_load(data_dir) -> Store:
-    store = Store(data_dir, use_cache=False)
-    store.refresh()
-    return store
 
 
 def test_an_authors_yaml_edit_reads_no_article_that_resolves_alike(data_dir, reads):

@@ -3,18 +3,20 @@
 A restart (a deploy, a crashed worker, a laptop waking up) would otherwise parse every
 article file again. The cache keeps, per article file, its signature (mtime_ns, size,
 inode) and what loading it produced; an entry is used only while the file's signature
-is unchanged, and only under the same site.yaml, sections.yaml and authors.yaml and the
-same version of this code.
+is unchanged, and only under the same version of this code and the same site.yaml fields
+articles are built from. Written under other sections.yaml or authors.yaml, it is used
+only where its article resolves alike under today's (filestate.usable_elsewhere).
 
 It lives in the user's cache folder ($FEEDS_CACHE_DIR, else $XDG_CACHE_HOME/feeds, else
 ~/.cache/feeds), per data folder: an index file (the meta files' digests and last good
 texts, and the records that last good versions still name) and a folder of shards, one
-per articles sub-folder, each with its own code version and meta digests, so that a save
-after an edit rewrites only the shards of the sub-folders that changed. Every file is
-written atomically (a temporary file renamed over it): a save cut short leaves each shard
-whole, old or new, and each entry is checked against its file's signature. They are
-pickles, so they are only read from folders that belong to this user and that no one else
-can write to; FEEDS_CACHE_DIR=off turns the cache off.
+per articles sub-folder, each with its own code version, meta digests and resolution
+key (context.resolution_key), so that a save after an edit rewrites only the shards of
+the sub-folders that changed. Every file is written atomically (a temporary file renamed
+over it): a save cut short leaves each shard whole, old or new, and each entry is checked
+against its file's signature. They are pickles, so they are only read from folders that
+belong to this user and that no one else can write to; FEEDS_CACHE_DIR=off turns the
+cache off.
 """
 
 from __future__ import annotations

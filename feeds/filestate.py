@@ -198,7 +198,7 @@ def usable_elsewhere(cached: tuple, ctx: Context) -> bool:
     carry_over keeps one after a meta edit); a reading whose build failed (it is built
     again in `ctx`: from_cache); or a file that could not be read (its problems are its
     own). Any other is read again."""
-    article, raw, written = cached[4], cached[6], cached[9]
+    article, raw, written = cached_article(cached), cached[6], cached[9]
     if article is None:
         return True
     return raw is None and written is not None and resolves_alike(written, article, ctx)

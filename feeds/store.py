@@ -269,8 +269,8 @@ class Store:
                     changed = True
                     continue
                 state = self._files[rel] = ArticleFile()
-                if cached is not None and cached_article(cached) is not None:
-                    before[rel] = cached_article(cached)
+                if cached is not None and (last := cached_article(cached)) is not None:
+                    before[rel] = last
                 if cached is not None and cached_kept(cached) is not None:
                     # Changed since: read it again, but a file broken while no process
                     # watched keeps the last good version the cache remembers.

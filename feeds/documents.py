@@ -251,6 +251,7 @@ class DocumentCache:
         self._kept_bytes = 0
         self._state: tuple[str, int] | None = None
         self._lock = threading.Lock()
+        self.rendered = threading.Event()  # set once a first document was rendered
 
     def validators(self, key: Key) -> Validators | None:
         """Return the validators of a document rendered for key's data state, kept or not."""
@@ -280,6 +281,7 @@ class DocumentCache:
                 self._kept_bytes = 0
                 self._state = state
             self._validators[key] = document.validators
+            self.rendered.set()
             bodies = self._bodies
             if size > self.budget or key in bodies:
                 return  # served but not kept, or kept by a thread that rendered it too

@@ -97,7 +97,7 @@ _PLAIN = frozenset({str, int, bool, float, type(None)})
 def _body_reduce(body: Body) -> tuple:
     # What two bodies are compared by (their deflated source and base URL), without the
     # rendering a kept body pickles with: the digest is of content, not of what is cached.
-    return (Body, (body._packed, body.base_url))
+    return (Body, (body.pack(), body.base_url))
 
 
 @functools.cache

@@ -8,6 +8,8 @@ current and announces changes). A request enters it once, with `find`.
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +28,10 @@ from feeds.urls import DOCUMENTS, DocumentRef, path_of
 # Settle (0.3 s) + this + the reload itself stays under the 2 seconds editors are promised.
 MAX_POLL_INTERVAL = 1.2
 
+# A server's first load leaves its bodies undeflated (Store.defer_packing): they are
+# deflated once the first document was rendered, or this long after the load if none was.
+PACK_AFTER = 2.0
+
 MB = 1 << 20
 
 
@@ -42,6 +48,23 @@ def document_cache_budget(environ: Mapping[str, str]) -> int:
     the default.
     """
     return int(from_environment("FEEDS_DOCUMENT_CACHE_MB", environ) * MB)
+
+
+def _pack_later(store: weakref.ref[Store], rendered: threading.Event) -> None:
+    """Deflate a store's bodies once a first document was rendered (or PACK_AFTER
+    passed), in a thread of their own; and before any fork, so that a worker forked from
+    a preloaded app (gunicorn --preload) is not left with them undeflated."""
+
+    def pack() -> None:
+        if (alive := store()) is not None:
+            alive.pack_bodies()
+
+    def after_first_document() -> None:
+        rendered.wait(PACK_AFTER)
+        pack()
+
+    threading.Thread(target=after_first_document, name="feeds-pack", daemon=True).start()
+    os.register_at_fork(before=pack)
 
 
 class Found(NamedTuple):
@@ -113,15 +136,19 @@ class Publisher:
         settle: float = default("SETTLE"),
         notifier: notify.Notifier | None = None,
         document_cache_bytes: int | None = None,
+        defer_packing: bool = False,
     ):
         """document_cache_bytes bounds the rendered bodies kept (default: from
-        FEEDS_DOCUMENT_CACHE_MB, else 8 MB; 0 keeps none)."""
+        FEEDS_DOCUMENT_CACHE_MB, else 8 MB; 0 keeps none). defer_packing (a server)
+        deflates the first load's bodies after the first document, not before it."""
         if document_cache_bytes is None:
             document_cache_bytes = document_cache_budget(os.environ)
         self.documents = DocumentCache(document_cache_bytes)
         self.clock = clock
-        self.store = Store(root, settle=settle)
+        self.store = Store(root, settle=settle, defer_packing=defer_packing)
         self.store.refresh()
+        if self.store.unpacked:
+            _pack_later(weakref.ref(self.store), self.documents.rendered)
         self.reloader = Reloader(
             self.store,
             lambda: self.view()[0] if self.store.catalog is not None else None,

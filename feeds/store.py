@@ -8,6 +8,7 @@ place; the first load reads everything at once.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feeds import cache, parallel
+from feeds.body import packing_deferred
 from feeds.build import unresolved
 from feeds.cachewrite import CacheWriter, keep_renderings
 from feeds.catalog import Catalog, version_of
@@ -76,11 +78,16 @@ class Store:
         workers: int | None = None,
         parallel_from: int = PARALLEL_FROM,
         keep_last_good: bool = True,
+        defer_packing: bool = False,
     ):
         """keep_last_good=False publishes only what the files give now, with no last good
-        version standing in for a broken file: a report of the files (feeds check)."""
+        version standing in for a broken file: a report of the files (feeds check).
+        defer_packing leaves the first load's bodies undeflated until pack_bodies() (a
+        server, whose first feed needs them not deflated: body.packing_deferred)."""
         self.root = Path(root)
         self.keep_last_good = keep_last_good
+        self.defer_packing = defer_packing
+        self.unpacked = False  # bodies of the first load wait for pack_bodies()
         self.settle = settle
         self.clock = clock
         self.catalog: Catalog | None = None
@@ -142,6 +149,7 @@ class Store:
         collecting = gc.isenabled() and not self._loaded_once
         if collecting:
             gc.disable()
+        deferring = self.defer_packing and not self._loaded_once
         try:
             first = not self._loaded_once and self.use_cache
             payload = cache.read(self.root) if first else {}
@@ -155,10 +163,12 @@ class Store:
                     self.root, self._meta_digests, self._resolution()
                 )
                 self._writer.loaded(self._cached, shards, self._meta_digests)
-            changed |= self._refresh_articles()
-            self._cached, self._elsewhere = {}, set()
-            if changed or self.catalog is None:
-                self._rebuild()
+            self.unpacked |= deferring
+            with packing_deferred() if deferring else contextlib.nullcontext():
+                changed |= self._refresh_articles()
+                self._cached, self._elsewhere = {}, set()
+                if changed or self.catalog is None:
+                    self._rebuild()
         finally:
             if collecting:
                 global _frozen
@@ -333,6 +343,16 @@ class Store:
             self._writer.marks_loaded()  # what the cache holds, before renderings change
             keep_renderings(self.catalog, self._files.values(), True, self.workers)
             self._first_pages_of = self.catalog  # the save after needs not look again
+
+    def pack_bodies(self) -> None:
+        """Deflate the bodies a deferred first load left as they were (defer_packing)."""
+        if not self.unpacked:
+            return
+        for state in list(self._files.values()):  # a copy: a reload may change the dict
+            for article in (state.article, state.kept):
+                if article is not None:
+                    article.body.pack()
+        self.unpacked = False
 
     def save_cache(self) -> None:
         """Write the shards of the parse cache whose files changed since it was last

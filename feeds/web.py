@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATA"],
         poll_interval=app.config["POLL_INTERVAL"],
         settle=app.config["SETTLE"],
+        defer_packing=True,
         notifier=notify.Notifier(
             notify.lock_name_for(app.config["DATA"]), backoff=app.config["NOTIFY_BACKOFF"]
         ),

@@ -786,7 +786,11 @@ class Editors(RuleBasedStateMachine):
         running.refresh()
         running.save_cache()  # as the server's reload thread does
         self.check_cache(running)
-        cold = self.fresh(use_cache=False, workers=1)
+        # Cold is loaded as a server's first load is, its bodies left undeflated, and every
+        # other step deflated after (Store.defer_packing): the other stores deflate theirs.
+        cold = self.fresh(use_cache=False, workers=1, defer_packing=True)
+        if self.step % 2:
+            cold.pack_bodies()
         warm = self.fresh(use_cache=True, workers=1)  # reads what running saved
         os.environ["FEEDS_CACHE_DIR"] = str(late_cache)
         usable = feeds.store.usable_elsewhere

@@ -204,9 +204,11 @@ class Reloader:
 
     def _save_cache(self, saved: float) -> float:
         """Write the parse cache off the request path, at most once a minute (the next
-        start reads what this one parsed, cache.py); return when it was last written."""
-        if time.monotonic() - saved > SAVE_EVERY and self.store.cache_dirty:
-            self.store.save_cache()
+        start reads what this one parsed, cache.py), or at once after a meta file was
+        edited; return when it was last written."""
+        store = self.store
+        if store.cache_dirty and (store.cache_urgent or time.monotonic() - saved > SAVE_EVERY):
+            store.save_cache()
             return time.monotonic()
         return saved
 

@@ -118,6 +118,7 @@ class Store:
         # versions of articles still name (see context.records_for).
         self._retained: tuple[dict[str, Section], dict[str, Author]] = ({}, {})
         self.cache_dirty = False  # files were parsed that the parse cache does not hold
+        self.cache_urgent = False  # a meta file was edited since the cache was written
         self.carried = 0  # built articles the last meta edit kept without reading their files
         # Articles the first load took from cache shards written under other meta files.
         self.kept_elsewhere = 0
@@ -237,6 +238,10 @@ class Store:
             self._authors = value
         if self._meta_texts.get(name) != text:
             self.cache_dirty = True  # the cache keeps the last good texts: write them again
+            # Edited while running: the cache on disk, written under the old file, brings
+            # no last good version back on a restart (an author removed whose articles
+            # stand in): it is written again at once, not within the minute.
+            self.cache_urgent = self._loaded_once
         self._meta_texts[name] = text
         self._meta_digests[name] = digest_of(text)
 
@@ -360,7 +365,7 @@ class Store:
         every feed's first page after render_first_pages)."""
         if not (self.use_cache and self._context is not None):
             return
-        self.cache_dirty = False
+        self.cache_dirty = self.cache_urgent = False
         self._writer.marks_loaded()  # what the cache holds, before renderings change
         if self._first_pages_of is not self.catalog:
             keep_renderings(self.catalog, self._files.values(), False, self.workers)

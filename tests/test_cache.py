@@ -352,3 +352,42 @@ def test_a_server_writes_the_cache_after_its_first_seconds_not_at_once(
         assert time.monotonic() - started >= 1.5  # ...once the first seconds are past
     finally:
         publisher.close()
+
+
+def test_a_server_writes_the_cache_at_once_after_a_meta_edit(data_dir, tmp_path, monkeypatch):
+    # An author removed while her articles are out: the server refuses the edit for them
+    # (they stand in); a restart soon after must not drop them, as it did while the cache
+    # on disk was still the one written under the old authors.yaml.
+    from feeds import reloader
+    from feeds.publisher import Publisher
+
+    monkeypatch.setenv("FEEDS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(reloader, "FIRST_SAVE_AFTER", 3600.0)  # no save but the urgent one
+    first = Store(data_dir)  # a cache written under the old authors.yaml
+    first.refresh()
+    first.save_cache()
+    publisher = Publisher(data_dir, poll_interval=0.05, settle=0)
+    try:
+        published = {a.path for a in publisher.store.catalog.articles}
+        hers = {a.path for a in publisher.store.catalog.articles if "iryna-bondar" in a.authors}
+        assert hers
+        authors = data_dir / "authors.yaml"
+        text = authors.read_text(encoding="utf-8")
+        start = text.index("- slug: iryna-bondar")
+        end = text.find("\n- ", start)
+        authors.write_text(text[:start] + (text[end + 1 :] if end >= 0 else ""), encoding="utf-8")
+        publisher.watch()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (
+            "iryna-bondar" in publisher.store._meta_texts["authors.yaml"]
+            or publisher.store.cache_dirty
+        ):
+            time.sleep(0.02)
+        assert not publisher.store.cache_dirty  # written, well before the minute is up
+        assert {a.path for a in publisher.store.catalog.articles} == published
+    finally:
+        publisher.close()
+    restarted = Store(data_dir)
+    restarted.refresh()
+    assert {a.path for a in restarted.catalog.articles} == published  # hers stand in
+    assert any(p.path in hers and p.severity == "error" for p in restarted.problems)

@@ -5,18 +5,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from urllib.parse import quote
 
 from feeds.model import Article, Author, Problem, Section
+from feeds.text import slugify
 
 
-def priority(article: Article) -> tuple[bool, datetime, str]:
+def priority(article: Article) -> tuple[bool, datetime, bool, str]:
     """Return the order in which articles claim a slug or id: the first published keeps it.
 
-    Non-drafts before drafts, then the earliest publication time, then path order. This
-    depends on the files alone, so a restart, a cache or an export decides as the running
-    server did: a new file can never take the slug or id of an article already out.
+    Non-drafts before drafts, then the earliest publication time; of two published at the
+    same moment (most often a file copied to start another story, its slug or id and its
+    date left in) the one whose slug and id are its own; then path order.
+    This depends on the files alone, so a restart, a cache or an export decides as the
+    running server did. A new file takes the slug or id of an article already out only by
+    claiming an earlier publication time (or the same, with no better name): the loser's
+    problem says so.
     """
-    return (article.draft, article.published, article.path)
+    return (article.draft, article.published, not _own_identity(article), article.path)
+
+
+def _own_identity(article: Article) -> bool:
+    """Return whether an article's slug and id are its own: the slug its file name gives
+    (no 'slug' field, or one saying what the name does) and an id ending in that slug, as
+    a minted one does. A copy named for its new story, holding the original's slug or id,
+    has neither."""
+    slug = article.slug
+    return slugify(
+        article.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    ) == slug and article.id.endswith(":" + quote(slug, safe=""))
 
 
 def check_identity(
@@ -40,13 +57,18 @@ def check_identity(
     for article in ordered:
         clash, field = None, "slug"
         if article.slug in by_slug:
+            winner = by_slug[article.slug]
             clash = (
-                f"slug '{article.slug}' is already used by {by_slug[article.slug]}; "
-                "give this one its own 'slug'"
+                f"slug '{article.slug}' is already used by {winner}; give this one its own "
+                f"'slug' (or, if this article was out first, {winner} is the one to change: "
+                "until then this one is left out)"
             )
         elif article.id in by_id:
+            winner = by_id[article.id]
             clash, field = (
-                f"id '{article.id}' is already used by {by_id[article.id]}; ids must be unique",
+                f"id '{article.id}' is already used by {winner}; ids must be unique (if this "
+                f"article was out first, {winner} is the one to change: until then this one "
+                "is left out)",
                 "id",
             )
         if clash:
@@ -77,8 +99,9 @@ def copies(
     stories = [(story_of(a), a) for a in articles if not a.draft]
 
     def order(item: tuple[bytes, Article]) -> tuple:
-        draft, published, path = priority(item[1])
-        return (draft, published, len(path) - path.rfind("/"), path)
+        article = item[1]
+        path = article.path
+        return (article.draft, article.published, len(path) - path.rfind("/"), path)
 
     first: dict[bytes, Article] = {}
     problems: list[Problem] = []

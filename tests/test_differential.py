@@ -68,6 +68,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -372,8 +373,11 @@ def problems_diff(expected: Iterable[Problem], got: Iterable[Problem]) -> str:
 
 
 def priority(article: Article) -> tuple:
-    """Which article keeps a slug or id: non-drafts first, earliest published, then path."""
-    return (article.draft, article.published, article.path)
+    """Which article keeps a slug or id: non-drafts first, earliest published, then the
+    one whose file name gives its slug and whose id ends in it, then path."""
+    stem = article.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    own = slugify(stem) == article.slug and article.id.endswith(":" + quote(article.slug, safe=""))
+    return (article.draft, article.published, not own, article.path)
 
 
 def winners(articles: Iterable[Article]) -> list[Article]:
@@ -671,6 +675,8 @@ class Editors(RuleBasedStateMachine):
         path = self.pick(data, set(FIRST_PATHS) - set(self.specs), "path")
         other = self.pick(data, self.specs, "other")
         spec = self.spec(data)
+        if data.draw(st.booleans(), label="a copy keeping the date"):
+            spec.published = self.specs[other].published  # the one named after its slug wins
         if data.draw(st.booleans(), label="by slug"):
             spec.slug = self.effective_slug(other)
             what = "slug"

@@ -317,7 +317,11 @@ def test_same_slug_in_two_files_reports_the_second_and_keeps_the_first(
 ):
     write("articles/a/same.yaml", article(title="First"))
     write("articles/b/same.yaml", article(title="Second"))
-    message = "slug 'same' is already used by articles/a/same.yaml; give this one its own 'slug'"
+    message = (
+        "slug 'same' is already used by articles/a/same.yaml; give this one its own 'slug' "
+        "(or, if this article was out first, articles/a/same.yaml is the one to change: "
+        "until then this one is left out)"
+    )
     if cli:
         code, lines = check(runner, data_dir)
         assert code == 1
@@ -339,13 +343,50 @@ def test_clash_with_a_sample_article_keeps_the_earlier_path(data_dir, write):
     assert kept.path == "articles/2026/02/japan-nato-purl.yaml"
 
 
+@pytest.mark.parametrize(
+    "claim", ["slug: winter-grid", "id: tag:example.org,2026-02-10:winter-grid"]
+)
+@pytest.mark.parametrize("running", [False, True], ids=["cold", "running"])
+def test_a_copy_keeping_the_date_never_takes_the_original_s_place(data_dir, write, claim, running):
+    # An editor copies an article to start another story and leaves its slug (or id) and
+    # its date in: the copy, whose path sorts first, must not take the original's place.
+    original = "articles/2026/02/winter-grid.yaml"
+    write(original, article(*([claim] if claim.startswith("id") else []), title="Original"))
+    store = Store(data_dir, settle=0)
+    store.refresh()
+    if running:
+        assert [a.title for a in store.catalog.articles if a.path == original] == ["Original"]
+    write("articles/2026/01/new-story.yaml", article(claim, title="Another story"))
+    if running:
+        store.refresh()
+    else:
+        store = load(data_dir)
+    assert [a.path for a in store.catalog.articles if a.title in ("Original", "Another story")] == [
+        original
+    ]
+    [problem] = errors(store, "articles/2026/01/new-story.yaml")
+    assert f"already used by {original}" in problem.message
+    assert not errors(store, original)
+
+
+def test_of_two_copies_keeping_the_date_the_first_path_keeps_the_slug(data_dir, write):
+    # Neither is named after the slug: path order decides, as before.
+    write("articles/b.yaml", article("slug: shared", title="B"))
+    write("articles/a.yaml", article("slug: shared", title="A"))
+    store = load(data_dir)
+    assert [a.title for a in store.catalog.articles if a.slug == "shared"] == ["A"]
+    assert errors(store, "articles/b.yaml")
+
+
 def test_same_id_in_two_files_reports_the_second_and_keeps_the_first(data_dir, write):
     write("articles/one.yaml", article("id: tag:example.org,2026:story", title="First"))
     write("articles/two.yaml", article("id: tag:example.org,2026:story", title="Second"))
     store = load(data_dir)
     [problem] = errors(store, "articles/two.yaml")
     assert problem.message == (
-        "id 'tag:example.org,2026:story' is already used by articles/one.yaml; ids must be unique"
+        "id 'tag:example.org,2026:story' is already used by articles/one.yaml; ids must be "
+        "unique (if this article was out first, articles/one.yaml is the one to change: until "
+        "then this one is left out)"
     )
     assert [a.path for a in store.catalog.articles if a.id == "tag:example.org,2026:story"] == [
         "articles/one.yaml"

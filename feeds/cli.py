@@ -290,7 +290,7 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
     _require_data(data)
     _require_settings()
     from feeds.export import build as build_site
-    from feeds.export import count_documents
+    from feeds.export import count_documents, published
     from feeds.publisher import Publisher
 
     publisher = Publisher(data, poll_interval=0)
@@ -313,6 +313,18 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
                 f"exported and {out} is unchanged. Fix them (feeds check lists them), or pass "
                 "--keep-going to export with the last good version of each broken article"
             )
+        if errors:
+            # A broken article the export at OUT published, with no last good version
+            # here (another machine, another cache folder): exporting would drop it.
+            stranded = sorted(published(out) & set(store.left_out()))
+            if stranded:
+                raise click.ClickException(
+                    f"{', '.join(stranded)}: in the export at {out}, but broken, with no "
+                    "last good version here to keep it there (the parse cache of the build "
+                    f"that exported it is not in this cache folder): nothing was exported "
+                    f"and {out} is unchanged. Fix {'it' if len(stranded) == 1 else 'them'} "
+                    "(feeds check lists the errors), or build where that build ran"
+                )
         # Counting walks every document (80 ms at 10,000 articles): only for a bar.
         total = count_documents(current[0]) if sys.stdout.isatty() else 0
         try:
@@ -337,7 +349,7 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
         click.echo(
             f"exported with {len(errors)} error{'s' if len(errors) > 1 else ''}: broken "
             "articles kept their last good version"
-            + (f"; never good, so left out: {', '.join(left_out)}" if left_out else ""),
+            + (f"; never good here, so left out: {', '.join(left_out)}" if left_out else ""),
             err=True,
         )
         sys.exit(1)

@@ -206,7 +206,12 @@ def build(
     write_redirects(view, target, previous)
     # Last, and atomically: a build interrupted before this is never swapped in, so the
     # manifest of the build OUT points to always tells what it holds.
-    finished = manifest.Manifest(code=code, version=view.catalog.version, documents=entries)
+    finished = manifest.Manifest(
+        code=code,
+        version=view.catalog.version,
+        documents=entries,
+        articles=tuple(article.path for article in view.live),
+    )
     manifest.write(target, finished)
     _swap_link(out, target)
     # The previous build may still be being read; any other is stale (or was reused).
@@ -220,6 +225,14 @@ def build(
         target=target,
         seconds=time.monotonic() - started,
     )
+
+
+def published(out: Path) -> frozenset[str]:
+    """Return the files of the articles the export at `out` published (none if it is not
+    one, or its manifest does not say)."""
+    out = Path(os.path.abspath(out))
+    found = manifest.read(Path(os.path.realpath(out))) if out.is_symlink() else None
+    return frozenset(found.articles) if found is not None else frozenset()
 
 
 def count_documents(view: View) -> int:

@@ -64,6 +64,9 @@ class Manifest:
     code: str
     version: str  # the catalog's data version, for operators reading the file
     documents: dict[str, Entry]
+    # The files of the articles the build published: the next build with errors
+    # (--keep-going) must not leave one out for want of its last good version.
+    articles: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -288,6 +291,7 @@ def read(build: Path) -> Manifest | None:
                 path: Entry(key=key, size=size, gzip_size=gzip_size)
                 for path, (key, size, gzip_size) in data["documents"].items()
             },
+            articles=tuple(data.get("articles", ())),
         )
     except FileNotFoundError:
         return None
@@ -308,6 +312,7 @@ def write(build: Path, manifest: Manifest) -> None:
             name: [entry.key, entry.size, entry.gzip_size]
             for name, entry in sorted(manifest.documents.items())
         },
+        "articles": sorted(manifest.articles),
     }
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:

@@ -242,6 +242,30 @@ def test_build_with_errors_fails_and_keeps_the_previous_export(runner, data_dir,
     assert JAPAN_ID in export_ids(out)
 
 
+def test_build_keep_going_never_drops_what_the_export_published(
+    runner, data_dir, tmp_path, monkeypatch
+):
+    # The article broke, and this build has another parse cache (another machine or cache
+    # folder): there is no last good version to keep it in the export with.
+    out = tmp_path / "public"
+    monkeypatch.setenv("FEEDS_CACHE_DIR", str(tmp_path / "first-cache"))
+    assert runner.invoke(main, ["build", str(out), "--data", str(data_dir)]).exit_code == 0
+    published = export_ids(out)
+    target = out.resolve()
+    (data_dir / JAPAN).write_text("title: [unclosed\n", encoding="utf-8")
+    monkeypatch.setenv("FEEDS_CACHE_DIR", str(tmp_path / "other-cache"))
+    result = runner.invoke(main, ["build", str(out), "--data", str(data_dir), "--keep-going"])
+    assert result.exit_code == 1, result.output
+    assert f"{JAPAN}: in the export at {out}, but broken" in result.stderr
+    assert "nothing was exported" in result.stderr
+    assert out.resolve() == target and export_ids(out) == published
+    # With the cache of the build that exported it, its last good version is kept.
+    monkeypatch.setenv("FEEDS_CACHE_DIR", str(tmp_path / "first-cache"))
+    result = runner.invoke(main, ["build", str(out), "--data", str(data_dir), "--keep-going"])
+    assert result.exit_code == 1 and out.resolve() != target, result.output
+    assert JAPAN_ID in export_ids(out)
+
+
 def test_build_keep_going_names_what_it_leaves_out(runner, data_dir, tmp_path):
     rel = "articles/2026/02/never-good.yaml"
     (data_dir / rel).write_text("title: [unclosed\n", encoding="utf-8")

@@ -156,6 +156,18 @@ def http_date(moment: datetime) -> str:
     return format_datetime(utc, usegmt=True)
 
 
+def dated(headers: tuple[tuple[str, str], ...], now: datetime) -> tuple[tuple[str, str], ...]:
+    """Return a 200's headers with Last-Modified set to `now`, for a document dated later.
+
+    An `updated` in the future (a typo such as 2099) dates the document after the
+    response: RFC 9110 8.8.2.1 forbids a Last-Modified later than Date and asks for the
+    Date instead. Only the header moves: the document keeps its date, so If-Modified-Since
+    still compares against it (http.not_modified), and no client date can match it.
+    """
+    sent = http_date(now)
+    return tuple((name, sent if name == "Last-Modified" else value) for name, value in headers)
+
+
 def _feed_document(
     view: View, feed: Feed, ref: DocumentRef, render: Callable[[Feed, str], bytes] | None = None
 ) -> Document:

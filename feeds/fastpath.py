@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
+from feeds.documents import dated
 from feeds.http import accepts_gzip, cache_control, not_modified
 from feeds.model import Site
 from feeds.publisher import Found, Moved, Publisher
@@ -115,7 +116,10 @@ def respond(found: Found, environ: dict, start_response: Callable) -> Iterable[b
     if document is None:
         document = found.document()
     representation = document.gzip if zipped else document.identity
-    start_response("200 OK", [*representation.headers, caching])
+    headers = representation.headers
+    if document.last_modified > now:
+        headers = dated(headers, now)  # never later than Date (RFC 9110 8.8.2.1)
+    start_response("200 OK", [*headers, caching])
     return [] if environ["REQUEST_METHOD"] == "HEAD" else [representation.body]
 
 

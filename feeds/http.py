@@ -43,6 +43,9 @@ def not_modified(
     `if_modified_since exact`): Last-Modified is the newest entry's time, so it moves
     back when that entry is deleted, and a client holding the later date must get the
     new feed rather than 304s until something newer than its date is published.
+    `last_modified` is the document's own date even when it lies after `now`, where the
+    header sent `now` instead (documents.dated): no date a client holds matches it then,
+    so such a document answers 200 to If-Modified-Since until its date has passed.
     """
     if if_none_match is not None:
         return if_none_match == etag or etag_matches(if_none_match, etag)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from feeds.cli import main
 
 
@@ -145,3 +147,37 @@ def test_new_suggests_close_sections_and_authors(runner, data_dir):
     assert bad_author.exit_code == 1
     assert "unknown author 'Fransis Farel'; did you mean 'Francis Farrell'?" in bad_author.output
     assert not list((data_dir / "articles").glob("*/*/t.yaml"))
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999", "-1"])
+def test_serve_refuses_a_port_outside_1_to_65535(runner, data_dir, port, monkeypatch):
+    served = []
+
+    class App:
+        def run(self, **options):
+            served.append(options)
+
+    monkeypatch.setattr("feeds.web.create_app", lambda config: App())
+    result = runner.invoke(main, ["serve", "--data", str(data_dir), "--port", port])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--port'" in result.output
+    assert "1<=x<=65535" in result.output
+    assert "Serving" not in result.output and served == []
+
+
+def test_check_counts_one_of_each_in_the_singular(runner, data_dir, write):
+    for path in data_dir.glob("articles/**/*.yaml"):
+        path.unlink()
+    write(
+        "articles/one.yaml",  # no image: a warning
+        "title: One\nsection: war\nauthor: francis-farrell\n"
+        "published: 2026-02-11 10:00\nbody: Text.\n",
+    )
+    write("articles/bad.yaml", "title: [oops\n")
+    result = runner.invoke(main, ["check", "--data", str(data_dir)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == "1 article, 1 error, 1 warning"
+    report = json.loads(
+        runner.invoke(main, ["check", "--data", str(data_dir), "--format", "json"]).stdout
+    )
+    assert (report["errors"], report["warnings"]) == (1, 1)

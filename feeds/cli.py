@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from feeds.checkreport import report_problems
 from feeds.context import Context, resolve
 from feeds.fields import suggest
 from feeds.load import ARTICLES_DIR
@@ -88,7 +89,7 @@ def check(data: Path, fmt: str, strict: bool, partners: bool) -> None:
     store = Store(data, keep_last_good=False)
     store.refresh()
     store.save_cache()  # a check renders no Markdown but the site feed's; a build does
-    problems = store.problems
+    problems = report_problems(store.problems)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     readiness = _readiness(data, store)

@@ -181,3 +181,47 @@ def test_check_counts_one_of_each_in_the_singular(runner, data_dir, write):
         runner.invoke(main, ["check", "--data", str(data_dir), "--format", "json"]).stdout
     )
     assert (report["errors"], report["warnings"]) == (1, 1)
+
+
+def _break_first_slug(data_dir, rel: str) -> None:
+    path = data_dir / rel
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("- slug: ", "- slug ", 1), encoding="utf-8")
+
+
+def test_check_leads_with_a_broken_meta_file_and_says_what_it_left_unchecked(runner, data_dir):
+    articles = len(list(data_dir.glob("articles/**/*.yaml")))
+    _break_first_slug(data_dir, "sections.yaml")
+    _break_first_slug(data_dir, "authors.yaml")
+    result = runner.invoke(main, ["check", "--data", str(data_dir)])
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith('sections.yaml:1: "slug" needs a colon after it')
+    assert lines[1] == (
+        f"sections.yaml:1: the sections of {articles} articles were not checked, because "
+        "sections.yaml has errors (above); fix them, then check again"
+    )
+    assert lines[2].startswith('authors.yaml:1: "slug" needs a colon after it')
+    assert lines[3].startswith(f"authors.yaml:1: the authors of {articles} articles were not")
+    assert not [line for line in lines if "unknown section" in line or "unknown author" in line]
+    assert result.stderr.splitlines()[-1] == f"0 articles, {len(lines)} errors, 0 warnings"
+    as_json = runner.invoke(main, ["check", "--data", str(data_dir), "--format", "json"])
+    assert as_json.exit_code == 1
+    report = json.loads(as_json.stdout)
+    assert [f"{p['path']}:{p['line']}: {p['message']}" for p in report["problems"]] == lines
+    assert report["errors"] == len(lines)
+
+
+def test_check_reports_unknown_sections_one_by_one_while_sections_yaml_is_sound(
+    runner, data_dir, write
+):
+    write(
+        "articles/typo.yaml",
+        "title: Typo\nsection: wra\nauthor: [francis-farrell, nobody]\n"
+        "published: 2026-02-11 10:00\nbody: Text.\n",
+    )
+    result = runner.invoke(main, ["check", "--data", str(data_dir)])
+    assert result.exit_code == 1, result.output
+    assert "articles/typo.yaml:2: unknown section 'wra'; did you mean 'war'?" in result.stdout
+    assert "articles/typo.yaml:3: unknown author 'nobody'" in result.stdout
+    assert "not checked" not in result.output

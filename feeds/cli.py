@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from feeds.checkreport import report_problems
 from feeds.context import Context, resolve
 from feeds.fields import suggest
 from feeds.load import ARTICLES_DIR
@@ -37,6 +38,11 @@ def _require_data(data: Path) -> None:
         raise click.ClickException(
             f"{data} has no {SITE_FILE}; point --data (or FEEDS_DATA) at a data folder"
         )
+
+
+def _count(number: int, noun: str, plural: str = "") -> str:
+    """Return "1 error" or "3 errors": a number and its noun, singular for one."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 def _require_settings() -> None:
@@ -83,7 +89,7 @@ def check(data: Path, fmt: str, strict: bool, partners: bool) -> None:
     store = Store(data, keep_last_good=False)
     store.refresh()
     store.save_cache()  # a check renders no Markdown but the site feed's; a build does
-    problems = store.problems
+    problems = report_problems(store.problems)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     readiness = _readiness(data, store)
@@ -117,7 +123,13 @@ def check(data: Path, fmt: str, strict: bool, partners: bool) -> None:
         for problem in problems:
             click.echo(str(problem))
         count = len(store.catalog.articles) if store.catalog else 0
-        summary = f"{count} articles, {len(errors)} errors, {len(warnings)} warnings"
+        summary = ", ".join(
+            (
+                _count(count, "article"),
+                _count(len(errors), "error"),
+                _count(len(warnings), "warning"),
+            )
+        )
         if partners:
             for found in readiness.values():
                 for problem in found:
@@ -155,7 +167,13 @@ def _readiness(data: Path, store: Store) -> dict[str, list]:
 @main.command()
 @DATA_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
 def serve(data: Path, host: str, port: int) -> None:
     """Serve the feeds, reloading data files as they change."""
     _require_data(data)
@@ -309,7 +327,7 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
             raise click.ClickException(f"{data / SITE_FILE} has problems; nothing was exported")
         if errors and not keep_going:
             raise click.ClickException(
-                f"{len(errors)} error{'s' if len(errors) > 1 else ''} in {data}: nothing was "
+                f"{_count(len(errors), 'error')} in {data}: nothing was "
                 f"exported and {out} is unchanged. Fix them (feeds check lists them), or pass "
                 "--keep-going to export with the last good version of each broken article"
             )
@@ -341,13 +359,13 @@ def build(out: Path, data: Path, keep_going: bool) -> None:
         publisher.store.save_cache()
         publisher.close()
     click.echo(
-        f"{out}: {summary.files} files ({summary.written} written, {summary.unchanged} "
-        f"unchanged) in {summary.seconds:.1f} s"
+        f"{out}: {_count(summary.files, 'file')} ({summary.written} written, "
+        f"{summary.unchanged} unchanged) in {summary.seconds:.1f} s"
     )
     if errors:
         left_out = store.left_out()
         click.echo(
-            f"exported with {len(errors)} error{'s' if len(errors) > 1 else ''}: broken "
+            f"exported with {_count(len(errors), 'error')}: broken "
             "articles kept their last good version"
             + (f"; never good here, so left out: {', '.join(left_out)}" if left_out else ""),
             err=True,
@@ -444,10 +462,11 @@ def stats_import(obj: dict, logs: tuple[Path, ...], data: Path, db: Path | None)
             click.echo(f"{result.path}: not imported: {result.skipped}", err=True)
             continue
         line = (
-            f"{result.path}: {result.lines:,} new lines, {result.counted:,} feed requests counted"
+            f"{result.path}: {_count(result.lines, 'new line')}, "
+            f"{_count(result.counted, 'feed request')} counted"
         )
         if result.unreadable:
-            line += f", {result.unreadable:,} lines not in the combined log format"
+            line += f", {_count(result.unreadable, 'line')} not in the combined log format"
         click.echo(line)
 
 

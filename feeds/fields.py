@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -46,11 +46,23 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 
 
 class Fields:
-    """A YAML mapping read field by field, collecting problems rather than raising."""
+    """A YAML mapping read field by field, collecting problems rather than raising.
 
-    def __init__(self, node: Node, path: str, problems: list[Problem], what: str):
+    `examples` say, by field name, what to add when a required field is missing: "a line
+    like published: 2026-02-10 08:15 (when it went out)".
+    """
+
+    def __init__(
+        self,
+        node: Node,
+        path: str,
+        problems: list[Problem],
+        what: str,
+        examples: Mapping[str, str] | None = None,
+    ):
         self.path = path
         self.problems = problems
+        self.examples = examples or {}
         self.line = line_of(node)
         self.nodes: dict[str, tuple[Node, Node]] = {}
         if not isinstance(node, MappingNode):
@@ -89,6 +101,17 @@ class Fields:
                     )
                 self.problem(line_of(key), message, severity="error")
 
+    def missing(self, name: str, also: str = "") -> None:
+        """Report a required field that is not there, with the line to add when known.
+
+        It is reported on the mapping's first line: a field may go anywhere in it.
+        """
+        example = self.examples.get(name)
+        self.problem(
+            self.line,
+            f"missing required field '{name}'{also}" + (f"; add {example}" if example else ""),
+        )
+
     def key_line(self, name: str) -> int:
         return line_of(self.nodes[name][0]) if name in self.nodes else self.line
 
@@ -98,7 +121,7 @@ class Fields:
     def get(self, name: str, convert: Callable[[str, Node], Any], required: bool = False) -> Any:
         if name not in self.nodes:
             if required:
-                self.problem(self.line, f"missing required field '{name}'")
+                self.missing(name)
             return None
         key, value = self.nodes[name]
         if is_null(value):

@@ -48,6 +48,7 @@ class ArticleField:
     read: Reader
     required: bool = False
     alias_of: str = ""  # another name for that field, read with it ('author' for 'authors')
+    example: str = ""  # for a required field: what to add when it is missing
 
 
 def _line_text(f: Fields, name: str, required: bool) -> str | None:
@@ -81,7 +82,7 @@ def _authors(f: Fields, name: str, required: bool) -> list[tuple[str, int]] | No
         return None
     if not (f.has("authors") or f.has("author")):
         if required:
-            f.problem(f.line, "missing required field 'authors' (or 'author')")
+            f.missing("authors", " (or 'author')")
         return None
     written = "authors" if f.has("authors") else "author"
     names = f.get(written, as_text_list)
@@ -105,16 +106,42 @@ def _retraction(f: Fields, name: str, required: bool) -> tuple[str, int, str] | 
 # The parse cache keeps each field's line by its index here (filestate.compact_lines), so new
 # fields go at the end.
 ARTICLE_FIELDS = (
-    ArticleField("title", _line_text, required=True),
+    ArticleField(
+        "title",
+        _line_text,
+        required=True,
+        example="a line like title: Kharkiv trains a new generation of drone crews",
+    ),
     ArticleField("subtitle", _line_text),
-    ArticleField("section", _line_text, required=True),
-    ArticleField("authors", _authors, required=True),
+    ArticleField(
+        "section",
+        _line_text,
+        required=True,
+        example="a line like section: war (a section's slug or title, as in sections.yaml)",
+    ),
+    ArticleField(
+        "authors",
+        _authors,
+        required=True,
+        example="a line like authors: [olena-marchuk] (slugs or names, as in authors.yaml)",
+    ),
     ArticleField("author", _authors, alias_of="authors"),
-    ArticleField("published", _written_date, required=True),
+    ArticleField(
+        "published",
+        _written_date,
+        required=True,
+        example="a line like published: 2026-02-10 08:15 (when it went out)",
+    ),
     ArticleField("updated", _written_date),
     ArticleField("tags", _text_list),
     ArticleField("summary", _line_text),
-    ArticleField("body", _block_text, required=True),
+    ArticleField(
+        "body",
+        _block_text,
+        required=True,
+        example="the line body: | with the article below it, in Markdown, each line "
+        "indented by two spaces",
+    ),
     ArticleField("image", _image),
     ArticleField("draft", _flag),
     ArticleField("slug", _line_text),
@@ -125,6 +152,11 @@ ARTICLE_FIELDS = (
     ArticleField("expires", _written_date),
 )
 ARTICLE_FIELD_NAMES = tuple(article_field.name for article_field in ARTICLE_FIELDS)
+ARTICLE_EXAMPLES = {spec.name: spec.example for spec in ARTICLE_FIELDS if spec.example}
+IMAGE_EXAMPLES = {
+    "url": "a line like url: https://news.example.org/media/photo.jpg, indented under image: "
+    "like its other lines"
+}
 IMAGE_FIELDS = ("url", "caption", "credit", "alt", "type", "length", "width", "height")
 CORRECTION_FIELDS = ("date", "text")
 RETRACTION_FIELDS = ("date", "reason")
@@ -169,7 +201,7 @@ def parse_article(text: str, rel: str) -> tuple[RawArticle | None, list[Problem]
         return None, [Problem(path=rel, line=error.line, message=error.message)]
     if node is None:
         return None, [Problem(path=rel, line=1, message="file is empty")]
-    f = Fields(node, rel, problems, "an article file")
+    f = Fields(node, rel, problems, "an article file", ARTICLE_EXAMPLES)
     if not isinstance(node, MappingNode):
         return None, problems
     f.check_known(ARTICLE_FIELD_NAMES)
@@ -212,7 +244,7 @@ def _read_image(parent: Fields, problems: list[Problem], rel: str) -> Image | No
     if isinstance(node, ScalarNode) and node.tag == STR_TAG:
         url = parent.get("image", as_url)
         return Image(url=url) if url else None
-    f = Fields(node, rel, problems, "'image'")
+    f = Fields(node, rel, problems, "'image'", IMAGE_EXAMPLES)
     if not f.nodes:
         return None
     f.check_known(IMAGE_FIELDS)

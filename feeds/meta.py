@@ -32,6 +32,13 @@ SECTIONS_FILE = "sections.yaml"
 AUTHORS_FILE = "authors.yaml"
 
 SITE_FIELDS = tuple(setting.name for setting in SITE_SETTINGS)
+# What to add when a required field is missing, by file and field.
+SITE_EXAMPLES = {
+    "title": "a line like title: The Kyiv Ledger (the publication's name)",
+    "url": "a line like url: https://news.example.org (the public address of the site)",
+}
+SECTION_EXAMPLES = {"title": "a line like title: War (the name readers see) to this entry"}
+AUTHOR_EXAMPLES = {"name": "a line like name: Olena Marchuk (as readers see it) to this entry"}
 # RFC 4151 taggingEntity authorities: a DNS name or an email address.
 _AUTHORITY = re.compile(
     r"(?:[^@\s]+@)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -150,7 +157,7 @@ def load_site(root: Path, text: str | None = None) -> tuple[SiteConfig | None, l
         node = load_node(root / SITE_FILE, SITE_FILE, text, SITE_FIELDS, problems)
     except DataError as error:
         return None, [Problem(path=SITE_FILE, line=error.line, message=error.message)]
-    f = Fields(node, SITE_FILE, problems, "site.yaml")
+    f = Fields(node, SITE_FILE, problems, "site.yaml", SITE_EXAMPLES)
     f.check_known(SITE_FIELDS)
     values: dict[str, Any] = {}
     for setting in SITE_SETTINGS:
@@ -169,15 +176,23 @@ def load_site(root: Path, text: str | None = None) -> tuple[SiteConfig | None, l
     return SiteConfig(site=Site(**values), zone=zone, max_file_bytes=max_file_bytes), problems
 
 
-# The fields of sections.yaml and authors.yaml entries, to explain a field missing its colon.
-_ENTRY_FIELDS = ("slug", "title", "description", "name", "role", "bio", "email", "url", "image",
-                 "formerly")  # fmt: skip
+# The fields of sections.yaml and authors.yaml entries: the known ones, and the names a
+# YAML slip is explained with (a field missing its colon).
+SECTION_FIELDS = ("slug", "title", "description", "formerly")
+AUTHOR_FIELDS = ("slug", "name", "role", "bio", "email", "url", "image", "formerly")
 
 
-def _load_list(root: Path, rel: str, problems: list[Problem], text: str | None) -> Iterator[Fields]:
-    """Yield each entry of a YAML list file as Fields."""
+def _load_list(
+    root: Path,
+    rel: str,
+    problems: list[Problem],
+    text: str | None,
+    fields: tuple[str, ...],
+    examples: dict[str, str],
+) -> Iterator[Fields]:
+    """Yield each entry of a YAML list file as Fields, its unknown fields reported."""
     try:
-        node = load_node(root / rel, rel, text, _ENTRY_FIELDS, problems)
+        node = load_node(root / rel, rel, text, fields, problems)
     except DataError as error:
         problems.append(Problem(path=rel, line=error.line, message=error.message))
         return
@@ -191,7 +206,9 @@ def _load_list(root: Path, rel: str, problems: list[Problem], text: str | None) 
         )
         return
     for item in node.value:
-        yield Fields(item, rel, problems, "each entry")
+        f = Fields(item, rel, problems, "each entry", examples)
+        f.check_known(fields)
+        yield f
 
 
 def _slug_for(f: Fields, fallback_field: str) -> str | None:
@@ -261,8 +278,7 @@ def load_sections(root: Path, text: str | None = None) -> tuple[tuple[Section, .
     problems: list[Problem] = []
     sections: list[Section] = []
     seen: dict[str, int] = {}
-    for f in _load_list(root, SECTIONS_FILE, problems, text):
-        f.check_known(("slug", "title", "description", "formerly"))
+    for f in _load_list(root, SECTIONS_FILE, problems, text, SECTION_FIELDS, SECTION_EXAMPLES):
         title = f.text("title", required=True)
         slug = _slug_for(f, "title")
         if title and slug and _check_unique(f, slug, seen, "section"):
@@ -284,8 +300,7 @@ def load_authors(root: Path, text: str | None = None) -> tuple[tuple[Author, ...
     problems: list[Problem] = []
     authors: list[Author] = []
     seen: dict[str, int] = {}
-    for f in _load_list(root, AUTHORS_FILE, problems, text):
-        f.check_known(("slug", "name", "role", "bio", "email", "url", "image", "formerly"))
+    for f in _load_list(root, AUTHORS_FILE, problems, text, AUTHOR_FIELDS, AUTHOR_EXAMPLES):
         name = f.text("name", required=True)
         slug = _slug_for(f, "name")
         email = f.text("email")

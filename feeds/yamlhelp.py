@@ -33,7 +33,7 @@ from feeds.yamllines import (
 
 _NO_SPACE = re.compile(r"[ ]*(?:-[ ]+)*(?P<key>[A-Za-z_][\w-]*):(?P<after>[^\s:/\\].*)")
 _MISSING_COLON = re.compile(
-    r"[ ]*(?:-[ ]+)*(?P<key>[A-Za-z_][\w-]*)(?:[ \t]*=[ \t]*|[ \t]+)(?P<rest>\S.*)"
+    r"[ ]*(?P<dashes>(?:-[ ]+)*)(?P<key>[A-Za-z_][\w-]*)(?:[ \t]*=[ \t]*|[ \t]+)(?P<rest>\S.*)"
 )
 _BLOCK_HEADER = re.compile(r"[|>](?:[1-9]?[+-]?|[+-]?[1-9]?)(?:[ \t]+#.*)?")
 _CURLY_OPEN = "“„«‘‚"
@@ -304,7 +304,10 @@ def _colon(lines: list[str], here: Line, column: int, fields: set[str]) -> tuple
     above = previous_line(lines, here.number - 1)
     if above is None:
         return None
-    if above.indent == here.indent and not above.key:
+    if not above.key and here.indent in (above.indent, _item_content(above)):
+        # A line with no field above this one, in its column or as the list item this
+        # line's field belongs to ("- slug war" over "  title: War"): YAML read this line
+        # as more of that line's text, where ": " is not allowed.
         return _not_a_field(lines, above, fields)
     owner = next(
         (line for line in lines_above(lines, here.number - 1) if line.indent < here.indent), None
@@ -317,6 +320,14 @@ def _colon(lines: list[str], here: Line, column: int, fields: set[str]) -> tuple
         f'it in the same column as "{owner.key}"; if it is part of {the_field(owner.key)}, put '
         f"{whole_value(owner.key)} in double quotes"
     )
+
+
+def _item_content(line: Line) -> int | None:
+    """Return the column a list item's content starts at ("- slug war": 2), else None."""
+    if not line.is_item:
+        return None
+    lead = re.match(r"[ ]*(?:-[ ]+)+", line.text)
+    return lead.end() if lead else None
 
 
 def _not_a_field(lines: list[str], line: Line, fields: set[str]) -> tuple[int, str]:
@@ -336,9 +347,10 @@ def _not_a_field(lines: list[str], line: Line, fields: set[str]) -> tuple[int, s
         return found
     match = _MISSING_COLON.match(line.text)
     if match and match["key"] in fields:
+        dashes = " ".join(match["dashes"].split()) + " " if match["dashes"] else ""
         return line.number, (
             f'"{match["key"]}" needs a colon after it to be a field; write it as '
-            f"{match['key']}: {shortened(match['rest'])}"
+            f"{dashes}{match['key']}: {shortened(match['rest'])}"
         )
     above = previous_line(lines, line.number - 1)
     if above and above.key and above.value and above.indent <= line.indent:

@@ -107,6 +107,9 @@ def read_text(
         raise DataError("is a folder, not a file", 1) from None
     except OSError as error:
         raise DataError(f"cannot be read: {error.strerror or error}", 1) from None
+    wide = _wide_encoding(data)
+    if wide is not None:
+        raise DataError(f"is not UTF-8 text (it looks like {wide}); save it as UTF-8", 1)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:
@@ -118,6 +121,52 @@ def read_text(
         raise DataError(
             f"is not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8", line
         ) from None
+
+
+# How far into a file NUL bytes are looked at to tell UTF-16 or UTF-32 from UTF-8 text.
+_SNIFF_BYTES = 4096
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """Return which UTF-16 or UTF-32 a file's bytes look like, when that is clear and the
+    file is not one read as it is (UTF-16 with a byte-order mark), else None.
+
+    Saved in UTF-16 without a byte-order mark, or in UTF-32, a file's ASCII characters
+    (every field name, space and line break) come with NUL bytes: in UTF-16 in alternate
+    positions, in UTF-32 three in each four. Read as UTF-8, they were reported as
+    control characters to delete. A stray NUL in UTF-8 text still is: it takes many NULs
+    in the pattern, and the bytes being text without NULs in the encoding they suggest.
+    """
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"  # before UTF-16: the UTF-32 LE mark starts with the UTF-16 LE one
+    sample = data[:_SNIFF_BYTES]
+    if b"\0" not in sample or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    high, low = sample[3::4], sample[0::4]  # the byte that is NUL in every UTF-32 character
+    if high and not high.strip(b"\0") and _text_in(sample, "utf-32-le"):
+        return "UTF-32"
+    if low and not low.strip(b"\0") and _text_in(sample, "utf-32-be"):
+        return "UTF-32"
+    for nuls, others, encoding in (
+        (sample[1::2], sample[0::2], "utf-16-le"),
+        (sample[0::2], sample[1::2], "utf-16-be"),
+    ):
+        # An eighth of the characters ASCII at least: YAML's own colons, spaces and line
+        # breaks are more than that, whatever the script of the text.
+        many = nuls.count(0) * 8 >= len(nuls) and others.count(0) * 10 < nuls.count(0)
+        if many and _text_in(sample, encoding):
+            return "UTF-16 saved without a byte-order mark"
+    return None
+
+
+def _text_in(sample: bytes, encoding: str) -> bool:
+    """Return whether a file's first bytes are text without NULs in `encoding`."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        text = decoder.decode(sample, final=False)  # the sample may end inside a character
+    except UnicodeDecodeError:
+        return False
+    return bool(text) and "\0" not in text
 
 
 def _read_bounded(path: Path | str, size: int, max_bytes: int) -> bytes:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from feeds.cli import main
 
 
@@ -145,3 +147,81 @@ def test_new_suggests_close_sections_and_authors(runner, data_dir):
     assert bad_author.exit_code == 1
     assert "unknown author 'Fransis Farel'; did you mean 'Francis Farrell'?" in bad_author.output
     assert not list((data_dir / "articles").glob("*/*/t.yaml"))
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999", "-1"])
+def test_serve_refuses_a_port_outside_1_to_65535(runner, data_dir, port, monkeypatch):
+    served = []
+
+    class App:
+        def run(self, **options):
+            served.append(options)
+
+    monkeypatch.setattr("feeds.web.create_app", lambda config: App())
+    result = runner.invoke(main, ["serve", "--data", str(data_dir), "--port", port])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--port'" in result.output
+    assert "1<=x<=65535" in result.output
+    assert "Serving" not in result.output and served == []
+
+
+def test_check_counts_one_of_each_in_the_singular(runner, data_dir, write):
+    for path in data_dir.glob("articles/**/*.yaml"):
+        path.unlink()
+    write(
+        "articles/one.yaml",  # no image: a warning
+        "title: One\nsection: war\nauthor: francis-farrell\n"
+        "published: 2026-02-11 10:00\nbody: Text.\n",
+    )
+    write("articles/bad.yaml", "title: [oops\n")
+    result = runner.invoke(main, ["check", "--data", str(data_dir)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == "1 article, 1 error, 1 warning"
+    report = json.loads(
+        runner.invoke(main, ["check", "--data", str(data_dir), "--format", "json"]).stdout
+    )
+    assert (report["errors"], report["warnings"]) == (1, 1)
+
+
+def _break_first_slug(data_dir, rel: str) -> None:
+    path = data_dir / rel
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("- slug: ", "- slug ", 1), encoding="utf-8")
+
+
+def test_check_leads_with_a_broken_meta_file_and_says_what_it_left_unchecked(runner, data_dir):
+    articles = len(list(data_dir.glob("articles/**/*.yaml")))
+    _break_first_slug(data_dir, "sections.yaml")
+    _break_first_slug(data_dir, "authors.yaml")
+    result = runner.invoke(main, ["check", "--data", str(data_dir)])
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith('sections.yaml:1: "slug" needs a colon after it')
+    assert lines[1] == (
+        f"sections.yaml:1: the sections of {articles} articles were not checked, because "
+        "sections.yaml has errors (above); fix them, then check again"
+    )
+    assert lines[2].startswith('authors.yaml:1: "slug" needs a colon after it')
+    assert lines[3].startswith(f"authors.yaml:1: the authors of {articles} articles were not")
+    assert not [line for line in lines if "unknown section" in line or "unknown author" in line]
+    assert result.stderr.splitlines()[-1] == f"0 articles, {len(lines)} errors, 0 warnings"
+    as_json = runner.invoke(main, ["check", "--data", str(data_dir), "--format", "json"])
+    assert as_json.exit_code == 1
+    report = json.loads(as_json.stdout)
+    assert [f"{p['path']}:{p['line']}: {p['message']}" for p in report["problems"]] == lines
+    assert report["errors"] == len(lines)
+
+
+def test_check_reports_unknown_sections_one_by_one_while_sections_yaml_is_sound(
+    runner, data_dir, write
+):
+    write(
+        "articles/typo.yaml",
+        "title: Typo\nsection: wra\nauthor: [francis-farrell, nobody]\n"
+        "published: 2026-02-11 10:00\nbody: Text.\n",
+    )
+    result = runner.invoke(main, ["check", "--data", str(data_dir)])
+    assert result.exit_code == 1, result.output
+    assert "articles/typo.yaml:2: unknown section 'wra'; did you mean 'war'?" in result.stdout
+    assert "articles/typo.yaml:3: unknown author 'nobody'" in result.stdout
+    assert "not checked" not in result.output

@@ -86,6 +86,7 @@ import feeds.store
 from feeds import cache, parallel
 from feeds.build import build_article
 from feeds.catalog import Catalog
+from feeds.checkreport import report_problems
 from feeds.cli import main
 from feeds.documents import render_document
 from feeds.export import refs as export_refs
@@ -1078,8 +1079,14 @@ class Editors(RuleBasedStateMachine):
             Problem(path=p["path"], line=p["line"], message=p["message"], severity=p["severity"])
             for p in json.loads(reference)["problems"]
         ]
-        if tuple(listed) != tuple(cold.problems):
-            self.fail("cli", f"feeds check != cold: {problems_diff(cold.problems, listed)}")
+        # What follows from a broken sections.yaml or authors.yaml is said once (checkreport).
+        expected = report_problems(cold.problems)
+        if len(expected) < len(cold.problems):
+            SEEN["feeds check saying once what a broken meta file left unchecked"] = (
+                SEEN.get("feeds check saying once what a broken meta file left unchecked", 0) + 1
+            )
+        if listed != expected:
+            self.fail("cli", f"feeds check != cold: {problems_diff(expected, listed)}")
 
 
 def test_every_path_tells_one_truth(capsys) -> None:

@@ -607,7 +607,13 @@ def test_non_utf8_bytes_are_reported_on_their_line(app, client, data_dir):
             1,
             ("not UTF-8",),
         ),
-        Case("articles/enc/utf16-no-bom.yaml", ARTICLE.encode("utf-16-le"), 1, ("U+0000",)),
+        Case(
+            "articles/enc/utf16-no-bom.yaml",
+            ARTICLE.encode("utf-16-le"),
+            1,
+            ("not UTF-8", "looks like UTF-16", "save it as UTF-8"),
+        ),
+        Case("articles/enc/utf32.yaml", ARTICLE.encode("utf-32"), 1, ("looks like UTF-32",)),
         Case("articles/enc/nul.yaml", b"title: a\x00b\n" + base, 1, ("control character U+0000",)),
     ]
     for case in cases:

@@ -4,6 +4,7 @@ normalization every field goes through on its way to the feeds."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -508,10 +509,16 @@ def test_duplicate_section_slug_is_reported(data_dir):
 def test_author_without_a_name_is_reported(data_dir, runner):
     line = append_to(data_dir, "authors.yaml", "- slug: nobody\n  role: Reporter\n  bio: B.\n")
     found = [p for p in load(data_dir).problems if p.path == "authors.yaml"]
-    assert [(p.line, p.message) for p in found] == [(line, "missing required field 'name'")]
+    assert [(p.line, p.message) for p in found] == [
+        (
+            line,
+            "missing required field 'name'; add a line like name: Olena Marchuk (as readers "
+            "see it) to this entry",
+        )
+    ]
     code, lines = check(runner, data_dir)
     assert code == 1
-    assert f"authors.yaml:{line}: missing required field 'name'" in lines
+    assert f"authors.yaml:{line}: {found[0].message}" in lines
 
 
 def test_author_with_a_bad_url_is_reported(data_dir):
@@ -848,3 +855,66 @@ def test_sample_publication_has_no_errors(data_dir):
     store = load(data_dir)
     assert [p for p in store.problems if p.severity == "error"] == []
     assert store.catalog.view(NOW).live
+
+
+def _example_line(message: str) -> str:
+    """Return the line a missing-field message says to add ("add a line like X (...)")."""
+    found = re.search(r"; add a line like (.+?)(?: \(|, indented| to this entry|$)", message)
+    assert found, message
+    return found[1]
+
+
+@pytest.mark.parametrize("name", ["title", "section", "authors", "published"])
+def test_a_missing_field_says_which_line_to_add_and_that_line_does(data_dir, write, name):
+    write(REL, article(**{name: None}))
+    problem = the_error(data_dir)
+    assert problem.line == 1
+    assert problem.message.startswith(f"missing required field '{name}'")
+    example = _example_line(problem.message)
+    assert example.startswith(f"{name}: ")
+    write(REL, article(**{name: None}) + example + "\n")
+    assert errors(load(data_dir)) == []
+
+
+def test_a_missing_body_says_to_add_a_block(data_dir, write):
+    write(REL, article(body=None))
+    message = the_error(data_dir).message
+    assert message.startswith("missing required field 'body'; add the line body: |")
+    assert "indented by two spaces" in message
+
+
+def test_a_missing_image_url_says_which_line_to_add(data_dir, write):
+    write(REL, article("image:", "  caption: C"))
+    problem = the_error(data_dir)
+    assert problem.line == 7
+    example = _example_line(problem.message)
+    write(REL, article("image:", "  caption: C", f"  {example}"))
+    assert errors(load(data_dir)) == []
+
+
+@pytest.mark.parametrize(
+    ("rel", "entry", "name"),
+    [
+        ("sections.yaml", "- slug: sport\n  description: Games.\n", "title"),
+        ("authors.yaml", "- slug: nobody\n  role: Reporter\n  bio: B.\n", "name"),
+    ],
+)
+def test_a_meta_entry_missing_its_name_says_which_line_to_add(data_dir, rel, entry, name):
+    line = append_to(data_dir, rel, entry)
+    [problem] = errors(load(data_dir), rel)
+    assert problem.line == line
+    example = _example_line(problem.message)
+    assert example.startswith(f"{name}: ")
+    append_to(data_dir, rel, f"  {example}\n")
+    assert errors(load(data_dir), rel) == []
+
+
+@pytest.mark.parametrize("name", ["title", "url"])
+def test_site_yaml_missing_a_required_field_says_which_line_to_add(data_dir, name):
+    site = data_dir / "site.yaml"
+    kept = [line for line in site.read_text().splitlines() if not line.startswith(f"{name}:")]
+    site.write_text("\n".join(kept) + "\n")
+    [problem] = errors(load(data_dir), "site.yaml")
+    example = _example_line(problem.message)
+    site.write_text("\n".join(kept) + f"\n{example}\n")
+    assert errors(load(data_dir), "site.yaml") == []

@@ -247,7 +247,7 @@ def test_logs_are_counted_once_however_often_imported(tmp_path, runner):
     zipped.write_bytes(gzip.compress("".join(lines).encode()))
     result = runner.invoke(main, ["stats", "import", str(plain), str(zipped), "--db", db])
     assert result.exit_code == 0, result.output
-    assert "4 new lines, 1 feed requests counted, 1 lines not in the combined" in result.output
+    assert "4 new lines, 1 feed request counted, 1 line not in the combined" in result.output
     assert "access.log.1.gz: 0 new lines" in result.output
     result = runner.invoke(main, ["stats", "--db", db, "--format", "json"])
     feeds = {f["feed"]: f for f in json.loads(result.output)["feeds"]}

@@ -9,6 +9,7 @@ place; the first load reads everything at once.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import time
 from collections.abc import Callable
@@ -59,6 +60,18 @@ _META_LOADERS = {SITE_FILE: load_site, SECTIONS_FILE: load_sections, AUTHORS_FIL
 # Below this many files to read, forking costs more than it saves (a few ms a child).
 PARALLEL_FROM = 500
 _frozen = False  # whether a first load has been frozen out of the collector's sight
+
+
+def release_freed_memory() -> None:
+    """Give the heap's free pages back to the system, where the C library can (glibc's
+    malloc_trim). The undeflated bodies of a first load, freed once deflated, leave holes
+    among the objects that stay, which the process otherwise keeps as resident memory:
+    13-16 MB at 10,000 articles, after every subscription feed was served."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the C library this process runs on
+    except (OSError, AttributeError):
+        return  # not glibc: its allocator returns memory its own way
+    trim(0)
 
 
 def _errors(problems: list[Problem]) -> bool:
@@ -358,6 +371,7 @@ class Store:
                 if article is not None:
                     article.body.pack()
         self.unpacked = False
+        release_freed_memory()
 
     def save_cache(self) -> None:
         """Write the shards of the parse cache whose files changed since it was last

@@ -136,3 +136,13 @@ def test_no_process_is_forked_with_bodies_undeflated(data_dir, monkeypatch):
         assert not publisher.store.unpacked
     finally:
         publisher.close()
+
+
+def test_packing_gives_the_freed_memory_back_once(data_dir, monkeypatch):
+    calls = []
+    monkeypatch.setattr("feeds.store.release_freed_memory", lambda: calls.append(1))
+    store = Store(data_dir, settle=0, use_cache=False, workers=1, defer_packing=True)
+    store.refresh()
+    store.pack_bodies()
+    store.pack_bodies()  # nothing left to pack: nothing to give back
+    assert calls == [1]

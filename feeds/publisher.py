@@ -50,10 +50,13 @@ def document_cache_budget(environ: Mapping[str, str]) -> int:
     return int(from_environment("FEEDS_DOCUMENT_CACHE_MB", environ) * MB)
 
 
-def _pack_later(store: weakref.ref[Store], rendered: threading.Event) -> None:
+def _pack_later(store: weakref.ref[Store], rendered: threading.Event) -> Callable[[], None]:
     """Deflate a store's bodies once a first document was rendered (or PACK_AFTER
-    passed), in a thread of their own; and before any fork, so that a worker forked from
-    a preloaded app (gunicorn --preload) is not left with them undeflated."""
+    passed), in a thread of their own, and before any fork, so that a worker forked from
+    a preloaded app (gunicorn --preload) is not left with them undeflated. Return what
+    stops the thread (Publisher.close): a thread left running keeps a process from
+    forking its loads and builds (parallel.map_chunks)."""
+    stopped = threading.Event()
 
     def pack() -> None:
         if (alive := store()) is not None:
@@ -61,10 +64,19 @@ def _pack_later(store: weakref.ref[Store], rendered: threading.Event) -> None:
 
     def after_first_document() -> None:
         rendered.wait(PACK_AFTER)
-        pack()
+        if not stopped.is_set():
+            pack()
 
-    threading.Thread(target=after_first_document, name="feeds-pack", daemon=True).start()
+    thread = threading.Thread(target=after_first_document, name="feeds-pack", daemon=True)
+    thread.start()
     os.register_at_fork(before=pack)
+
+    def stop() -> None:
+        stopped.set()
+        rendered.set()  # wakes the thread: nothing more is rendered for a closed publisher
+        thread.join()
+
+    return stop
 
 
 class Found(NamedTuple):
@@ -147,8 +159,11 @@ class Publisher:
         self.clock = clock
         self.store = Store(root, settle=settle, defer_packing=defer_packing)
         self.store.refresh()
-        if self.store.unpacked:
+        self._stop_packing = (
             _pack_later(weakref.ref(self.store), self.documents.rendered)
+            if self.store.unpacked
+            else None
+        )
         self.reloader = Reloader(
             self.store,
             lambda: self.view()[0] if self.store.catalog is not None else None,
@@ -225,3 +240,5 @@ class Publisher:
     def close(self) -> None:
         """Stop the reload thread and give up announcing changes."""
         self.reloader.close()
+        if self._stop_packing is not None:
+            self._stop_packing()

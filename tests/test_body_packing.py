@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import threading
 import time
 
 from hypothesis import given
@@ -146,3 +147,15 @@ def test_packing_gives_the_freed_memory_back_once(data_dir, monkeypatch):
     store.pack_bodies()
     store.pack_bodies()  # nothing left to pack: nothing to give back
     assert calls == [1]
+
+
+def test_a_closed_server_leaves_no_thread_behind(data_dir, monkeypatch):
+    # A thread left running would keep this process from forking its loads and builds.
+    monkeypatch.setenv("FEEDS_CACHE_DIR", "off")
+    monkeypatch.setattr("feeds.publisher.PACK_AFTER", 60.0)
+    before = {thread.name for thread in threading.enumerate()}
+    publisher = Publisher(data_dir, poll_interval=0, defer_packing=True)
+    assert "feeds-pack" in {thread.name for thread in threading.enumerate()} - before
+    publisher.close()
+    assert "feeds-pack" not in {thread.name for thread in threading.enumerate()}
+    assert publisher.store.unpacked  # closed before any feed: nothing deflated for nothing

@@ -31,11 +31,11 @@ _deferred = False  # whether bodies made now keep their Markdown as it is, until
 
 @contextlib.contextmanager
 def packing_deferred() -> Iterator[None]:
-    """Make the bodies made meanwhile (in this process and in the processes it forks)
-    keep their Markdown undeflated until pack(): a server's first load, on one core,
-    spent a seventh of its time before the first feed deflating 10,000 bodies the first
-    feed does not need deflated. They deflate when pickled (a forked loader's results,
-    the parse cache), or when Store.pack_bodies() packs what is left, after that feed."""
+    """Make the bodies made meanwhile keep their Markdown undeflated until pack(): a
+    server's first load read in one process (one core, or the other one busy) spent a
+    seventh of its time before the first feed deflating 10,000 bodies that feed does not
+    need deflated. They deflate when pickled (the parse cache), or when
+    Store.pack_bodies() packs them, after that feed."""
     global _deferred
     before, _deferred = _deferred, True
     try:

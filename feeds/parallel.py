@@ -74,6 +74,13 @@ def others_running(samples: int = 5, interval: float = 0.002) -> int:
     return max(0, min(counts) - 1)  # this process, reading, is one of them
 
 
+def forks(workers: int, count: int) -> bool:
+    """Return whether map_chunks shares `count` items out to forked processes: more than
+    one worker and item, and no other thread in this process (a fork copies only the
+    thread that forks, and any lock another one holds stays held in the child)."""
+    return min(workers, count) > 1 and threading.active_count() == 1 and hasattr(os, "fork")
+
+
 def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: int) -> list[R]:
     """Return work(items) computed in up to `workers` processes, results in item order.
 
@@ -85,9 +92,9 @@ def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], workers: 
     starts with a chunk of its own, then they take chunks from a pipe that holds their
     numbers (reads of 4 bytes from a pipe are atomic, so no two take the same one).
     """
-    workers = min(workers, len(items))
-    if workers <= 1 or threading.active_count() > 1 or not hasattr(os, "fork"):
+    if not forks(workers, len(items)):
         return work(list(items))
+    workers = min(workers, len(items))
     size = max(1, min(CHUNK, len(items) // (workers * 8)))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
     try:

@@ -95,8 +95,9 @@ class Store:
     ):
         """keep_last_good=False publishes only what the files give now, with no last good
         version standing in for a broken file: a report of the files (feeds check).
-        defer_packing leaves the first load's bodies undeflated until pack_bodies() (a
-        server, whose first feed needs them not deflated: body.packing_deferred)."""
+        defer_packing leaves the bodies of a first load read in this process (not forked)
+        undeflated until pack_bodies(): a server, whose first feed does not need them
+        deflated (body.packing_deferred)."""
         self.root = Path(root)
         self.keep_last_good = keep_last_good
         self.defer_packing = defer_packing
@@ -177,12 +178,10 @@ class Store:
                     self.root, self._meta_digests, self._resolution()
                 )
                 self._writer.loaded(self._cached, shards, self._meta_digests)
-            self.unpacked |= deferring
-            with packing_deferred() if deferring else contextlib.nullcontext():
-                changed |= self._refresh_articles()
-                self._cached, self._elsewhere = {}, set()
-                if changed or self.catalog is None:
-                    self._rebuild()
+            changed |= self._refresh_articles(deferring)
+            self._cached, self._elsewhere = {}, set()
+            if changed or self.catalog is None:
+                self._rebuild()
         finally:
             if collecting:
                 global _frozen
@@ -258,7 +257,7 @@ class Store:
         self._meta_texts[name] = text
         self._meta_digests[name] = digest_of(text)
 
-    def _refresh_articles(self) -> bool:
+    def _refresh_articles(self, defer_packing: bool = False) -> bool:
         scan = scan_articles(self.root)
         problems = scan_problems(scan, self.root, bool(self._files))
         changed = problems != self._scan_problems
@@ -321,9 +320,14 @@ class Store:
             ]
 
         workers = self.workers if len(to_read) >= self.parallel_from else 1
-        for (rel, _), reading in zip(
-            to_read, parallel.map_chunks(read_all, to_read, workers), strict=True
-        ):
+        # Read here, not forked, a server's first load leaves its bodies undeflated: the
+        # first feed waits for nothing else (forked, each process deflates its share as
+        # it sends it back, and the load waits for the slowest anyway).
+        deferring = defer_packing and not parallel.forks(workers, len(to_read))
+        self.unpacked |= deferring
+        with packing_deferred() if deferring else contextlib.nullcontext():
+            readings = parallel.map_chunks(read_all, to_read, workers)
+        for (rel, _), reading in zip(to_read, readings, strict=True):
             state = self._files[rel]
             state.story = reading.story
             if reading.article is not None:

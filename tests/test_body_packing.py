@@ -159,3 +159,14 @@ def test_a_closed_server_leaves_no_thread_behind(data_dir, monkeypatch):
     publisher.close()
     assert "feeds-pack" not in {thread.name for thread in threading.enumerate()}
     assert publisher.store.unpacked  # closed before any feed: nothing deflated for nothing
+
+
+def test_a_forked_load_is_deflated_as_it_comes_back(data_dir, forked):
+    # Each process deflates its share as it sends it back; the load waits for the slowest
+    # process anyway, so the parent's share is deflated too (no holes left in its heap).
+    store = Store(
+        data_dir, settle=0, use_cache=False, workers=2, parallel_from=1, defer_packing=True
+    )
+    store.refresh()
+    assert forked  # shared out
+    assert not store.unpacked and all(body.packed for body in bodies(store))

@@ -29,8 +29,9 @@ class _Cascade:
 
 
 CASCADES = (
-    _Cascade(SECTIONS_FILE, "sections", "unknown section '"),
-    _Cascade(AUTHORS_FILE, "authors", "unknown author '"),
+    # Not up to the quote: a name is written as repr() gives it, "O'Brien" in double ones.
+    _Cascade(SECTIONS_FILE, "sections", "unknown section "),
+    _Cascade(AUTHORS_FILE, "authors", "unknown author "),
 )
 
 

@@ -54,3 +54,20 @@ def test_without_errors_in_the_meta_files_the_problems_are_listed_as_the_store_s
 def test_a_broken_meta_file_naming_no_article_gets_no_note():
     store = [problem("sections.yaml", 1, "file is empty"), TYPO]
     assert report_problems(store) == [problem("sections.yaml", 1, "file is empty"), TYPO]
+
+
+def test_a_name_with_an_apostrophe_is_counted_in_the_cascade_too():
+    # repr() writes "O'Brien" in double quotes: the message starts otherwise than 'ann'.
+    store = [
+        problem("articles/a.yaml", 3, 'unknown author "O\'Brien"; add them to authors.yaml'),
+        problem("authors.yaml", 2, "YAML syntax error: did not find expected key"),
+    ]
+    assert report_problems(store) == [
+        problem("authors.yaml", 2, "YAML syntax error: did not find expected key"),
+        problem(
+            "authors.yaml",
+            2,
+            "the authors of 1 article were not checked, because authors.yaml has errors "
+            "(above); fix them, then check again",
+        ),
+    ]

@@ -15,7 +15,7 @@ from feeds.fields import suggest
 from feeds.load import RawArticle
 from feeds.model import Article, Correction, Problem, Retraction, Site
 from feeds.scaffold import holds_placeholder
-from feeds.text import SUMMARY_LIMIT, slugify, tag_slug
+from feeds.text import SUMMARY_LIMIT, file_slug, slugify, tag_slug
 
 # A correction note written at the top of the body: "Correction:", "**Correction (Feb. 11):**",
 # "_Clarification, Feb. 11:_". Not "Corrections officers said:".
@@ -255,8 +255,7 @@ def _removal(
 def _slug(raw: RawArticle, report: _Report) -> str:
     """Return the article's slug: given, or from the file name."""
     given = raw.values["slug"]
-    stem = raw.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    slug = given or slugify(stem)
+    slug = given or file_slug(raw.path)
     if given and slugify(given) != given:
         report.at(
             "slug",

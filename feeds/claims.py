@@ -8,7 +8,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from feeds.model import Article, Author, Problem, Section
-from feeds.text import slugify
+from feeds.text import file_slug
 
 
 def priority(article: Article) -> tuple[bool, datetime, bool, str]:
@@ -31,9 +31,7 @@ def _own_identity(article: Article) -> bool:
     a minted one does. A copy named for its new story, holding the original's slug or id,
     has neither."""
     slug = article.slug
-    return slugify(
-        article.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    ) == slug and article.id.endswith(":" + quote(slug, safe=""))
+    return file_slug(article.path) == slug and article.id.endswith(":" + quote(slug, safe=""))
 
 
 def check_identity(

@@ -31,6 +31,12 @@ def tidy_line(text: str) -> str:
     return " ".join(xml_safe(text).split())
 
 
+def file_slug(path: str) -> str:
+    """Return the slug an article file's name gives it ("articles/2026/02/grid.yaml": grid),
+    the one it has unless a 'slug' field says otherwise."""
+    return slugify(path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+
+
 @functools.lru_cache(maxsize=8192)  # tags, sections and names repeat across articles
 def slugify(text: str) -> str:
     """Return a URL slug: lower case, accents dropped, words joined by hyphens.
